@@ -1,0 +1,46 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import type { Decision } from "./decision.js";
+
+export type DeadLetterDecision = Extract<Decision, { action: "dead_letter" }>;
+
+/** Publishes to JetStream in the message's own account and resolves once the stream has stored it. */
+export type DeadLetterPublish = (
+  subject: string,
+  data: Uint8Array,
+  headers: MsgHdrs,
+  msgId: string,
+) => Promise<void>;
+
+/**
+ * The DLQ copy of a message: its original data and headers, plus why it was given up on. The
+ * webhook-id becomes the `Nats-Msg-Id`, so a message dead-lettered twice (a redelivery after the
+ * DLQ publish succeeded but the term was lost) is stored once by the DLQ stream.
+ */
+export function deadLetterHeaders(
+  msg: Pick<JsMsg, "headers" | "subject" | "seq" | "info">,
+  decision: DeadLetterDecision,
+  context: { readonly stream: string; readonly tenantId: string | undefined },
+): MsgHdrs {
+  const out = natsHeaders();
+  const original = msg.headers;
+  if (original !== undefined) {
+    for (const key of original.keys()) {
+      for (const value of original.values(key)) out.append(key, value);
+    }
+  }
+  out.set("streamhook-dlq-reason", decision.reason);
+  if (decision.status !== undefined) out.set("streamhook-dlq-status", String(decision.status));
+  if (decision.error !== undefined) out.set("streamhook-dlq-error", oneLine(decision.error));
+  out.set("streamhook-dlq-attempts", String(msg.info.deliveryCount));
+  out.set("streamhook-subject", msg.subject);
+  out.set("streamhook-stream", context.stream);
+  out.set("streamhook-sequence", String(msg.seq));
+  if (context.tenantId !== undefined) out.set("streamhook-tenant", context.tenantId);
+  return out;
+}
+
+/** Header values cannot hold line breaks; errors from sockets sometimes do. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, " ").slice(0, 512);
+}

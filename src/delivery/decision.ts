@@ -1,0 +1,88 @@
+import { backoffDelay, parseRetryAfter, type Random } from "./backoff.js";
+import type { DeliveryOutcome } from "./outcome.js";
+
+export type DeadLetterReason =
+  "terminal_status" | "malformed_payload" | "host_not_allowed" | "max_attempts";
+
+export type Decision =
+  | { readonly action: "ack" }
+  | { readonly action: "nak"; readonly delayMs: number }
+  | {
+      readonly action: "dead_letter";
+      readonly reason: DeadLetterReason;
+      readonly status?: number;
+      readonly error?: string;
+    };
+
+export interface DecisionPolicy {
+  readonly maxAttempts: number;
+  readonly backoffMs: readonly number[];
+  readonly maxRetryAfterMs: number;
+  readonly terminalStatuses: ReadonlySet<number>;
+  /**
+   * The consumer's own `max_deliver` (0 or negative: unlimited). A nak on the last delivery the
+   * server allows would drop the message silently, so that attempt dead-letters instead.
+   */
+  readonly maxDeliver: number;
+}
+
+export interface DecisionInput {
+  readonly outcome: DeliveryOutcome;
+  /** The JetStream delivery count: 1 on the first delivery. */
+  readonly attempt: number;
+  readonly now?: number;
+  readonly random?: Random;
+}
+
+/**
+ * The single place that maps a delivery outcome to what happens to the message. Keeping it pure
+ * and total means every outcome has a tested answer, and no call site invents its own.
+ */
+export function decide(policy: DecisionPolicy, input: DecisionInput): Decision {
+  const { outcome, attempt } = input;
+  switch (outcome.kind) {
+    case "malformed_payload":
+    case "host_not_allowed":
+      return { action: "dead_letter", reason: outcome.kind, error: outcome.error };
+    case "response": {
+      const { status } = outcome;
+      if (status >= 200 && status < 300) return { action: "ack" };
+      if (policy.terminalStatuses.has(status)) {
+        return { action: "dead_letter", reason: "terminal_status", status };
+      }
+      return retryOrGiveUp(policy, input, { status }, outcome.retryAfter);
+    }
+    case "timeout":
+    case "network_error":
+      return retryOrGiveUp(policy, input, { error: outcome.error }, undefined);
+  }
+}
+
+function retryOrGiveUp(
+  policy: DecisionPolicy,
+  input: DecisionInput,
+  last: { status?: number; error?: string },
+  retryAfter: string | undefined,
+): Decision {
+  if (isLastAttempt(policy, input.attempt)) {
+    return { action: "dead_letter", reason: "max_attempts", ...last };
+  }
+  return { action: "nak", delayMs: retryDelay(policy, input, retryAfter) };
+}
+
+export function isLastAttempt(policy: DecisionPolicy, attempt: number): boolean {
+  if (attempt >= policy.maxAttempts) return true;
+  return policy.maxDeliver > 0 && attempt >= policy.maxDeliver;
+}
+
+/** The backoff for this attempt, or the receiver's `Retry-After` when it asks for longer (capped). */
+export function retryDelay(
+  policy: DecisionPolicy,
+  input: Pick<DecisionInput, "attempt" | "now" | "random">,
+  retryAfter?: string,
+): number {
+  const backoff = backoffDelay(input.attempt, policy.backoffMs, input.random);
+  const asked = parseRetryAfter(retryAfter, input.now);
+  if (asked === undefined) return backoff;
+  return Math.max(backoff, Math.min(asked, policy.maxRetryAfterMs));
+}

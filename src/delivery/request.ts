@@ -1,0 +1,53 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import { buildBody } from "./body.js";
+import type { DeliveryTarget } from "./target.js";
+import { webhookId } from "./webhook-id.js";
+
+const TRACE_HEADERS = ["traceparent", "tracestate"] as const;
+
+export type PreparedRequest =
+  | {
+      readonly ok: true;
+      readonly id: string;
+      readonly headers: Record<string, string>;
+      readonly body: Buffer;
+    }
+  | { readonly ok: false; readonly id: string; readonly error: string };
+
+/** Builds the body and every header of SPEC section 4 for one attempt of one message. */
+export function prepareRequest(
+  target: DeliveryTarget,
+  msg: Pick<JsMsg, "data" | "subject" | "seq" | "headers" | "timestampNanos" | "info">,
+  nowMs: number = Date.now(),
+): PreparedRequest {
+  const id = webhookId(target.account, target.stream, target.streamCreated, msg.seq);
+  const built = buildBody(msg, {
+    mode: target.body,
+    id,
+    account: target.account,
+    stream: target.stream,
+    tenantId: target.tenantId,
+    tenantField: target.tenantField,
+  });
+  if (!built.ok) return { ok: false, id, error: built.error };
+  const timestamp = Math.floor(nowMs / 1000);
+  const headers: Record<string, string> = {
+    ...target.staticHeaders,
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "streamhook-subject": msg.subject,
+    "streamhook-sequence": String(msg.seq),
+    "streamhook-attempt": String(msg.info.deliveryCount),
+  };
+  if (target.signer !== undefined) {
+    headers["webhook-signature"] = target.signer.sign(id, timestamp, built.body);
+  }
+  const natsHeaders = msg.headers;
+  if (natsHeaders !== undefined) {
+    for (const name of TRACE_HEADERS) {
+      const value = natsHeaders.get(name);
+      if (value !== "") headers[name] = value;
+    }
+  }
+  return { ok: true, id, headers, body: built.body };
+}

@@ -1,0 +1,44 @@
+import { createHmac } from "node:crypto";
+
+const SECRET_PREFIX = "whsec_";
+
+export class InvalidSecretError extends Error {
+  override readonly name = "InvalidSecretError";
+}
+
+/** Decodes a Standard Webhooks secret (`whsec_<base64>`) into the HMAC key. */
+export function decodeSecret(secret: string): Buffer {
+  if (!secret.startsWith(SECRET_PREFIX)) {
+    throw new InvalidSecretError(`a webhook secret must start with "${SECRET_PREFIX}"`);
+  }
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  if (encoded === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) {
+    throw new InvalidSecretError(`a webhook secret must be "${SECRET_PREFIX}" followed by base64`);
+  }
+  return Buffer.from(encoded, "base64");
+}
+
+/**
+ * Signs webhook requests. Keys are decoded once, at construction, so the hot path is one HMAC per
+ * key. With a previous secret during rotation, both signatures are sent and receivers holding
+ * either secret accept the request.
+ */
+export interface Signer {
+  /** The value of the `webhook-signature` header. */
+  sign(id: string, timestampSeconds: number, body: Buffer): string;
+}
+
+export function createSigner(secret: string, previousSecret?: string): Signer {
+  const keys = [decodeSecret(secret)];
+  if (previousSecret !== undefined) keys.push(decodeSecret(previousSecret));
+  return {
+    sign(id, timestampSeconds, body) {
+      const prefix = `${id}.${timestampSeconds}.`;
+      return keys
+        .map(
+          (key) => `v1,${createHmac("sha256", key).update(prefix).update(body).digest("base64")}`,
+        )
+        .join(" ");
+    },
+  };
+}

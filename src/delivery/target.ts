@@ -1,0 +1,93 @@
+import type { AccountConfig } from "../config/types.js";
+import { hostMatcher } from "./allowed-hosts.js";
+import type { DecisionPolicy } from "./decision.js";
+import { createSigner, type Signer } from "./signing.js";
+
+/**
+ * Everything the delivery worker needs to know about the account a message came from, computed
+ * once when the account starts rather than per message.
+ */
+export interface DeliveryTarget {
+  readonly account: string;
+  readonly tenantId: string | undefined;
+  readonly stream: string;
+  /** The stream's creation time: part of every webhook-id, see webhookId(). */
+  readonly streamCreated: string;
+  readonly url: URL;
+  readonly hostAllowed: boolean;
+  readonly body: "payload" | "envelope";
+  readonly tenantField: string;
+  readonly timeoutMs: number;
+  readonly maxConnections: number;
+  readonly signer: Signer | undefined;
+  /** Headers that are the same for every request of this account. */
+  readonly staticHeaders: Readonly<Record<string, string>>;
+  readonly policy: DecisionPolicy;
+  readonly accountConcurrency: number;
+  readonly dlqSubject: string | undefined;
+}
+
+export interface TargetInputs {
+  readonly account: AccountConfig;
+  readonly streamCreated: string;
+  readonly consumerMaxDeliver: number;
+  readonly userAgent: string;
+}
+
+/** Renders the `{account}`, `{tenant}` and `{stream}` placeholders of a DLQ subject template. */
+export function renderDlqSubject(template: string, account: AccountConfig): string {
+  return template
+    .replaceAll("{account}", account.name)
+    .replaceAll("{tenant}", account.tenantId ?? account.name)
+    .replaceAll("{stream}", account.stream);
+}
+
+export function createDeliveryTarget(inputs: TargetInputs): DeliveryTarget {
+  const { account } = inputs;
+  const { webhook, delivery } = account;
+  const parsed = new URL(webhook.url);
+  const staticHeaders: Record<string, string> = {};
+  // Configured headers first, so that they can never replace the protocol headers set below.
+  for (const [name, value] of Object.entries(webhook.headers))
+    staticHeaders[name.toLowerCase()] = value;
+  if (parsed.username !== "" || parsed.password !== "") {
+    const user = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    staticHeaders.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    parsed.username = "";
+    parsed.password = "";
+  }
+  staticHeaders["content-type"] = "application/json";
+  staticHeaders["user-agent"] = inputs.userAgent;
+  staticHeaders["streamhook-account"] = account.name;
+  staticHeaders["streamhook-stream"] = account.stream;
+  if (account.tenantId !== undefined) staticHeaders["streamhook-tenant"] = account.tenantId;
+
+  return {
+    account: account.name,
+    tenantId: account.tenantId,
+    stream: account.stream,
+    streamCreated: inputs.streamCreated,
+    url: parsed,
+    hostAllowed: hostMatcher(webhook.allowedHosts)(parsed.hostname),
+    body: webhook.body,
+    tenantField: webhook.tenantField,
+    timeoutMs: webhook.timeoutMs,
+    maxConnections: webhook.maxConnections,
+    signer:
+      webhook.secret === undefined
+        ? undefined
+        : createSigner(webhook.secret, webhook.previousSecret),
+    staticHeaders,
+    policy: {
+      maxAttempts: delivery.maxAttempts,
+      backoffMs: delivery.backoffMs,
+      maxRetryAfterMs: account.maxRetryAfterMs,
+      terminalStatuses: new Set(delivery.terminalStatuses),
+      maxDeliver: inputs.consumerMaxDeliver,
+    },
+    accountConcurrency: delivery.accountConcurrency,
+    dlqSubject:
+      account.dlqSubject === undefined ? undefined : renderDlqSubject(account.dlqSubject, account),
+  };
+}

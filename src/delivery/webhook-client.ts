@@ -1,0 +1,131 @@
+import { Agent, errors as undiciErrors } from "undici";
+import type { DeliveryOutcome } from "./outcome.js";
+
+/** Response bodies are read up to this size and discarded: enough for a keep-alive, bounded for a hostile receiver. */
+export const MAX_RESPONSE_BODY = 64 * 1024;
+
+export interface WebhookRequest {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+  readonly timeoutMs: number;
+  /** Connections kept per origin; requests beyond it queue in the pool. */
+  readonly maxConnections: number;
+}
+
+export interface WebhookClient {
+  /** Posts once, never following redirects. Never throws: every failure is an outcome. */
+  post(request: WebhookRequest, signal?: AbortSignal): Promise<DeliveryOutcome>;
+  close(): Promise<void>;
+}
+
+class RequestTimeoutError extends Error {
+  override readonly name = "RequestTimeoutError";
+}
+
+const TIMEOUT_CODES = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function describeError(error: unknown): string {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+function classify(error: unknown, timedOut: boolean): DeliveryOutcome {
+  if (
+    timedOut ||
+    error instanceof RequestTimeoutError ||
+    TIMEOUT_CODES.has(errorCode(error) ?? "")
+  ) {
+    return { kind: "timeout", error: timedOut ? "request timed out" : describeError(error) };
+  }
+  if (error instanceof undiciErrors.RequestAbortedError) {
+    return { kind: "network_error", error: "request aborted" };
+  }
+  return { kind: "network_error", error: describeError(error) };
+}
+
+async function discardBody(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<void> {
+  let read = 0;
+  for await (const chunk of body) {
+    read += chunk.length;
+    if (read > MAX_RESPONSE_BODY) {
+      // Closing the body closes the connection: a receiver that sends megabytes gets no keep-alive.
+      body.destroy();
+      return;
+    }
+  }
+}
+
+/**
+ * Webhook HTTP client on undici's pooled, keep-alive dispatcher. One agent per connection limit
+ * (in practice one), each holding a pool per origin.
+ */
+export function createWebhookClient(): WebhookClient {
+  const agents = new Map<number, Agent>();
+
+  function agentFor(maxConnections: number): Agent {
+    let agent = agents.get(maxConnections);
+    if (agent === undefined) {
+      agent = new Agent({
+        connections: maxConnections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+      });
+      agents.set(maxConnections, agent);
+    }
+    return agent;
+  }
+
+  return {
+    async post(request, signal) {
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new RequestTimeoutError(`no answer within ${request.timeoutMs} ms`));
+      }, request.timeoutMs);
+      const onAbort = (): void => {
+        controller.abort(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const response = await agentFor(request.maxConnections).request({
+          origin: request.url.origin,
+          path: `${request.url.pathname}${request.url.search}`,
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+          signal: controller.signal,
+        });
+        await discardBody(response.body);
+        const retryAfter = response.headers["retry-after"];
+        return {
+          kind: "response",
+          status: response.statusCode,
+          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        };
+      } catch (error) {
+        return classify(error, timedOut);
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      }
+    },
+    async close() {
+      const closing = [...agents.values()].map((agent) => agent.close());
+      agents.clear();
+      await Promise.all(closing);
+    },
+  };
+}

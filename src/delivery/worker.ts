@@ -1,0 +1,153 @@
+import type { Logger } from "pino";
+import type { FairQueue } from "../pipeline/fair-queue.js";
+import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { decide, type Decision } from "./decision.js";
+import type { DeliveryOutcome } from "./outcome.js";
+import { prepareRequest } from "./request.js";
+import { settle, type Settlement } from "./settle.js";
+import type { WebhookClient } from "./webhook-client.js";
+
+/** Hooks for metrics; every method is optional and must not throw. */
+export interface DeliveryObserver {
+  attempted?(item: InboundMessage, outcome: DeliveryOutcome, durationMs: number): void;
+  settled?(item: InboundMessage, decision: Decision, settlement: Settlement): void;
+  inflightChanged?(account: string, inflight: number): void;
+}
+
+export interface DeliveryWorkerOptions {
+  readonly queue: FairQueue<InboundMessage>;
+  readonly client: WebhookClient;
+  /** Requests in flight across all accounts. */
+  readonly concurrency: number;
+  readonly logger: Logger;
+  readonly observer?: DeliveryObserver;
+}
+
+export interface DeliveryWorker {
+  /**
+   * Drains the queue until it is closed, or `intake` aborts, then waits for the deliveries in
+   * flight. `abort` cancels in-flight requests (their messages are nak'd, never lost).
+   */
+  run(intake: AbortSignal, abort: AbortSignal): Promise<void>;
+  readonly inflight: number;
+  /** Resolves once `account` has no delivery in flight, so its connection can close without losing acks. */
+  idle(account: string): Promise<void>;
+}
+
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { queue, client, concurrency, logger, observer } = options;
+  const inflightByAccount = new Map<string, number>();
+  const limitByAccount = new Map<string, number>();
+  const idleWaiters = new Map<string, (() => void)[]>();
+  let inflight = 0;
+
+  const eligible = (account: string): boolean =>
+    (inflightByAccount.get(account) ?? 0) <
+    (limitByAccount.get(account) ?? Number.POSITIVE_INFINITY);
+
+  function track(account: string, delta: number): void {
+    const next = (inflightByAccount.get(account) ?? 0) + delta;
+    if (next === 0) {
+      inflightByAccount.delete(account);
+      const waiters = idleWaiters.get(account);
+      idleWaiters.delete(account);
+      for (const resolve of waiters ?? []) resolve();
+    } else {
+      inflightByAccount.set(account, next);
+    }
+    inflight += delta;
+    observer?.inflightChanged?.(account, next);
+  }
+
+  async function deliver(item: InboundMessage, abort: AbortSignal): Promise<void> {
+    const { target, msg } = item;
+    const log = logger.child({ account: target.account });
+    const prepared = prepareRequest(target, msg);
+    let outcome: DeliveryOutcome;
+    if (!prepared.ok) {
+      outcome = { kind: "malformed_payload", error: prepared.error };
+    } else if (!target.hostAllowed) {
+      outcome = {
+        kind: "host_not_allowed",
+        error: `host ${target.url.hostname} is not in allowed_hosts`,
+      };
+    } else {
+      const started = performance.now();
+      outcome = await client.post(
+        {
+          url: target.url,
+          headers: prepared.headers,
+          body: prepared.body,
+          timeoutMs: target.timeoutMs,
+          maxConnections: target.maxConnections,
+        },
+        abort,
+      );
+      observer?.attempted?.(item, outcome, performance.now() - started);
+    }
+    const decision = decide(target.policy, { outcome, attempt: msg.info.deliveryCount });
+    const settlement = await settle(
+      { target, msg, id: prepared.id, publishDeadLetter: item.publishDeadLetter, logger: log },
+      decision,
+    );
+    if (decision.action === "nak") {
+      log.debug(
+        { sequence: msg.seq, attempt: msg.info.deliveryCount, delay_ms: decision.delayMs, outcome },
+        "delivery failed, will retry",
+      );
+    }
+    observer?.settled?.(item, decision, settlement);
+  }
+
+  return {
+    get inflight() {
+      return inflight;
+    },
+    idle(account) {
+      if (!inflightByAccount.has(account)) return Promise.resolve();
+      return new Promise((resolve) => {
+        const waiters = idleWaiters.get(account) ?? [];
+        waiters.push(resolve);
+        idleWaiters.set(account, waiters);
+      });
+    },
+    async run(intake, abort) {
+      const running = new Set<Promise<void>>();
+      const start = (item: InboundMessage): void => {
+        const account = item.target.account;
+        limitByAccount.set(account, item.target.accountConcurrency);
+        track(account, 1);
+        const task = deliver(item, abort)
+          .catch((error: unknown) => {
+            // A bug or a broken connection must not take the loop down, nor lose the message.
+            logger.error(
+              { account, err: error, sequence: item.msg.seq },
+              "delivery failed unexpectedly",
+            );
+            try {
+              item.msg.nak(1_000);
+            } catch {
+              // The connection is gone: JetStream redelivers after ack_wait.
+            }
+          })
+          .finally(() => {
+            running.delete(task);
+            track(account, -1);
+            queue.wake();
+          });
+        running.add(task);
+      };
+
+      while (!intake.aborted && !queue.closed) {
+        // Every finished delivery wakes the queue, so waiting on it covers a freed slot too.
+        const next = inflight < concurrency ? queue.tryTake(eligible) : undefined;
+        if (next === undefined) {
+          await queue.changed(intake);
+          continue;
+        }
+        start(next.item);
+      }
+      await Promise.all(running);
+    },
+  };
+}

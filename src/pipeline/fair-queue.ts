@@ -1,0 +1,207 @@
+import { Fifo } from "./fifo.js";
+
+export class QueueClosedError extends Error {
+  override readonly name = "QueueClosedError";
+  constructor() {
+    super("the queue is closed");
+  }
+}
+
+export interface FairQueueOptions {
+  /** Items held across all keys before producers wait. */
+  readonly capacity: number;
+}
+
+interface PendingPush<T> {
+  readonly key: string;
+  readonly item: T;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The merge point of every account's pull loop: a bounded queue with one FIFO per key (account)
+ * that hands items out round-robin across keys. A backlog in one key therefore never makes
+ * another key's new items wait behind it, and a key whose in-flight limit is reached is skipped
+ * rather than blocking the others.
+ *
+ * Bound: producers wait once `capacity` items are held, except that a key holding nothing may
+ * always add one item. Without that exception one busy account could fill the queue and starve a
+ * quiet one; with it the queue holds at most `capacity + keys` items.
+ */
+export class FairQueue<T> {
+  readonly #capacity: number;
+  readonly #byKey = new Map<string, Fifo<T>>();
+  /** Keys with at least one item, in round-robin order. */
+  #ring: string[] = [];
+  #cursor = 0;
+  #size = 0;
+  #closed = false;
+  readonly #pushes: PendingPush<T>[] = [];
+  #readers: (() => void)[] = [];
+
+  constructor(options: FairQueueOptions) {
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+      throw new RangeError("capacity must be a positive integer");
+    }
+    this.#capacity = options.capacity;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  sizeOf(key: string): number {
+    return this.#byKey.get(key)?.length ?? 0;
+  }
+
+  /** Adds an item, waiting while the queue is full. Rejects when the queue closes or `signal` aborts. */
+  push(key: string, item: T, signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return Promise.reject(new QueueClosedError());
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // Items of one key keep their order: a key with a push already waiting queues behind it.
+    if (this.#admits(key) && !this.#pushes.some((pending) => pending.key === key)) {
+      this.#insert(key, item);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.#pushes.indexOf(pending);
+        if (index >= 0) this.#pushes.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const pending: PendingPush<T> = {
+        key,
+        item,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#pushes.push(pending);
+    });
+  }
+
+  /**
+   * Takes the next item round-robin among keys for which `eligible` is true, or undefined when
+   * none is available now.
+   */
+  tryTake(eligible: (key: string) => boolean = () => true): { key: string; item: T } | undefined {
+    const count = this.#ring.length;
+    for (let step = 0; step < count; step++) {
+      const index = (this.#cursor + step) % count;
+      const key = this.#ring[index];
+      if (key === undefined || !eligible(key)) continue;
+      const fifo = this.#byKey.get(key);
+      const item = fifo?.shift();
+      if (fifo === undefined || item === undefined) continue;
+      this.#size--;
+      if (fifo.length === 0) {
+        this.#byKey.delete(key);
+        this.#ring.splice(index, 1);
+        this.#cursor = count > 1 ? index % (count - 1) : 0;
+      } else {
+        this.#cursor = (index + 1) % count;
+      }
+      this.#admitWaiting();
+      return { key, item };
+    }
+    return undefined;
+  }
+
+  /**
+   * Resolves on the next change that could make an item takeable: a push, a `wake()`, or close.
+   * The caller loops over `tryTake`; waking is cheap, so spurious wake-ups are fine.
+   */
+  changed(signal?: AbortSignal): Promise<void> {
+    if (this.#closed || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      signal?.addEventListener("abort", done, { once: true });
+      this.#readers.push(done);
+    });
+  }
+
+  /** Tells waiting readers to look again, e.g. after an in-flight limit freed up. */
+  wake(): void {
+    const readers = this.#readers;
+    if (readers.length === 0) return;
+    this.#readers = [];
+    for (const reader of readers) reader();
+  }
+
+  /** Removes and returns every item held for `key` (and its waiting pushes, which reject). */
+  removeKey(key: string): T[] {
+    const fifo = this.#byKey.get(key);
+    const items = fifo?.clear() ?? [];
+    if (fifo !== undefined) {
+      this.#byKey.delete(key);
+      const index = this.#ring.indexOf(key);
+      this.#ring.splice(index, 1);
+      if (this.#cursor > index) this.#cursor--;
+      if (this.#cursor >= this.#ring.length) this.#cursor = 0;
+      this.#size -= items.length;
+    }
+    for (const pending of this.#pushes.filter((p) => p.key === key)) {
+      this.#pushes.splice(this.#pushes.indexOf(pending), 1);
+      pending.reject(new QueueClosedError());
+    }
+    this.#admitWaiting();
+    return items;
+  }
+
+  /**
+   * Closes the queue: pushes reject from now on, readers wake, and every held item is returned so
+   * that the caller can give it back to the broker.
+   */
+  close(): T[] {
+    this.#closed = true;
+    for (const pending of this.#pushes.splice(0)) pending.reject(new QueueClosedError());
+    const held: T[] = [];
+    for (const key of [...this.#ring]) held.push(...this.removeKey(key));
+    this.wake();
+    return held;
+  }
+
+  #admits(key: string): boolean {
+    return this.#size < this.#capacity || !this.#byKey.has(key);
+  }
+
+  #insert(key: string, item: T): void {
+    let fifo = this.#byKey.get(key);
+    if (fifo === undefined) {
+      fifo = new Fifo<T>();
+      this.#byKey.set(key, fifo);
+      this.#ring.push(key);
+    }
+    fifo.push(item);
+    this.#size++;
+    this.wake();
+  }
+
+  #admitWaiting(): void {
+    if (this.#closed) return;
+    for (let i = 0; i < this.#pushes.length;) {
+      const pending = this.#pushes[i];
+      if (pending !== undefined && this.#admits(pending.key)) {
+        this.#pushes.splice(i, 1);
+        this.#insert(pending.key, pending.item);
+        pending.resolve();
+      } else {
+        i++;
+      }
+    }
+  }
+}

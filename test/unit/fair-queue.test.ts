@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { FairQueue, QueueClosedError } from "../../src/pipeline/fair-queue.js";
+
+function drain<T>(queue: FairQueue<T>, eligible?: (key: string) => boolean): [string, T][] {
+  const out: [string, T][] = [];
+  for (;;) {
+    const next = queue.tryTake(eligible);
+    if (next === undefined) return out;
+    out.push([next.key, next.item]);
+  }
+}
+
+describe("FairQueue", () => {
+  test("works without any initialisation beyond construction", async () => {
+    const queue = new FairQueue<number>({ capacity: 4 });
+    await queue.push("a", 1);
+    assert.deepEqual(queue.tryTake(), { key: "a", item: 1 });
+    assert.equal(queue.tryTake(), undefined);
+  });
+
+  test("keeps order within a key and interleaves keys round-robin", async () => {
+    const queue = new FairQueue<string>({ capacity: 100 });
+    for (let i = 0; i < 5; i++) await queue.push("big", `b${i}`);
+    await queue.push("small", "s0");
+    await queue.push("other", "o0");
+    assert.deepEqual(
+      drain(queue).map(([, v]) => v),
+      ["b0", "s0", "o0", "b1", "b2", "b3", "b4"],
+    );
+    assert.equal(queue.size, 0);
+  });
+
+  test("a backlog in one key does not delay a new key's first item", async () => {
+    const queue = new FairQueue<string>({ capacity: 1000 });
+    for (let i = 0; i < 500; i++) await queue.push("backlog", `b${i}`);
+    queue.tryTake();
+    queue.tryTake();
+    await queue.push("quiet", "q");
+    const firstTwo = [queue.tryTake()?.item, queue.tryTake()?.item];
+    assert.ok(firstTwo.includes("q"), `quiet item came later: ${firstTwo.join(",")}`);
+  });
+
+  test("skips keys that are not eligible without losing their items", async () => {
+    const queue = new FairQueue<number>({ capacity: 10 });
+    await queue.push("a", 1);
+    await queue.push("b", 2);
+    await queue.push("a", 3);
+    assert.deepEqual(
+      drain(queue, (k) => k === "b"),
+      [["b", 2]],
+    );
+    assert.deepEqual(drain(queue), [
+      ["a", 1],
+      ["a", 3],
+    ]);
+  });
+
+  test("producers wait when full and resume as items are taken", async () => {
+    const queue = new FairQueue<number>({ capacity: 2 });
+    await queue.push("a", 1);
+    await queue.push("a", 2);
+    let admitted = false;
+    const third = queue.push("a", 3).then(() => {
+      admitted = true;
+    });
+    await Promise.resolve();
+    assert.equal(admitted, false);
+    assert.equal(queue.size, 2);
+    queue.tryTake();
+    await third;
+    assert.equal(admitted, true);
+    assert.equal(queue.size, 2);
+  });
+
+  test("a full queue still admits one item of a key that holds nothing", async () => {
+    const queue = new FairQueue<number>({ capacity: 2 });
+    await queue.push("busy", 1);
+    await queue.push("busy", 2);
+    const blocked = queue.push("busy", 3);
+    await queue.push("quiet", 10);
+    assert.equal(queue.size, 3);
+    let second = false;
+    const quietSecond = queue.push("quiet", 11).then(() => {
+      second = true;
+    });
+    await Promise.resolve();
+    assert.equal(second, false, "the exception is one item, not a bypass of the bound");
+    queue.close();
+    await assert.rejects(blocked, QueueClosedError);
+    await assert.rejects(quietSecond, QueueClosedError);
+  });
+
+  test("changed() resolves on push and on wake", async () => {
+    const queue = new FairQueue<number>({ capacity: 2 });
+    const onPush = queue.changed();
+    await queue.push("a", 1);
+    await onPush;
+    const onWake = queue.changed();
+    queue.wake();
+    await onWake;
+  });
+
+  test("an aborted push rejects and leaves nothing behind", async () => {
+    const queue = new FairQueue<number>({ capacity: 1 });
+    await queue.push("a", 1);
+    const controller = new AbortController();
+    const pending = queue.push("a", 2, controller.signal);
+    controller.abort(new Error("stop"));
+    await assert.rejects(pending, /stop/);
+    queue.tryTake();
+    assert.equal(queue.tryTake(), undefined);
+  });
+
+  test("removeKey returns that key's items only", async () => {
+    const queue = new FairQueue<number>({ capacity: 10 });
+    await queue.push("a", 1);
+    await queue.push("b", 2);
+    await queue.push("a", 3);
+    assert.deepEqual(queue.removeKey("a"), [1, 3]);
+    assert.equal(queue.size, 1);
+    assert.deepEqual(drain(queue), [["b", 2]]);
+  });
+
+  test("close returns every held item and rejects later pushes", async () => {
+    const queue = new FairQueue<number>({ capacity: 10 });
+    await queue.push("a", 1);
+    await queue.push("b", 2);
+    const reader = queue.changed();
+    queue.wake();
+    await reader;
+    assert.deepEqual(queue.close().sort(), [1, 2]);
+    assert.equal(queue.size, 0);
+    await assert.rejects(queue.push("a", 3), QueueClosedError);
+  });
+
+  test("rejects a capacity that is not a positive integer", () => {
+    assert.throws(() => new FairQueue({ capacity: 0 }), RangeError);
+    assert.throws(() => new FairQueue({ capacity: 1.5 }), RangeError);
+  });
+});

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { describe, test } from "node:test";
+import { Webhook } from "standardwebhooks";
+import { createSigner, decodeSecret, InvalidSecretError } from "../../src/delivery/signing.js";
+
+const secret = `whsec_${randomBytes(24).toString("base64")}`;
+const previous = `whsec_${randomBytes(32).toString("base64")}`;
+
+function verify(key: string, id: string, ts: number, body: string, signature: string): unknown {
+  return new Webhook(key).verify(body, {
+    "webhook-id": id,
+    "webhook-timestamp": String(ts),
+    "webhook-signature": signature,
+  });
+}
+
+describe("signing", () => {
+  test("produces signatures the official standardwebhooks library verifies", () => {
+    const signer = createSigner(secret);
+    const ts = Math.floor(Date.now() / 1000);
+    const body = JSON.stringify({ hello: "world", n: 1 });
+    const sig = signer.sign("msg_abc", ts, Buffer.from(body));
+    assert.match(sig, /^v1,[A-Za-z0-9+/]+=*$/);
+    assert.deepEqual(verify(secret, "msg_abc", ts, body, sig), { hello: "world", n: 1 });
+  });
+
+  test("a tampered body or id fails verification", () => {
+    const signer = createSigner(secret);
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = signer.sign("msg_abc", ts, Buffer.from('{"a":1}'));
+    assert.throws(() => verify(secret, "msg_abc", ts, '{"a":2}', sig));
+    assert.throws(() => verify(secret, "msg_abd", ts, '{"a":1}', sig));
+  });
+
+  test("with a previous secret, receivers holding either secret verify", () => {
+    const signer = createSigner(secret, previous);
+    const ts = Math.floor(Date.now() / 1000);
+    const body = '{"rotate":true}';
+    const sig = signer.sign("msg_1", ts, Buffer.from(body));
+    assert.equal(sig.split(" ").length, 2);
+    assert.deepEqual(verify(secret, "msg_1", ts, body, sig), { rotate: true });
+    assert.deepEqual(verify(previous, "msg_1", ts, body, sig), { rotate: true });
+    const stranger = `whsec_${randomBytes(24).toString("base64")}`;
+    assert.throws(() => verify(stranger, "msg_1", ts, body, sig));
+  });
+
+  test("rejects secrets that are not whsec_<base64>", () => {
+    assert.throws(() => decodeSecret("plain-secret"), InvalidSecretError);
+    assert.throws(() => decodeSecret("whsec_"), InvalidSecretError);
+    assert.throws(() => decodeSecret("whsec_not base64!"), InvalidSecretError);
+    assert.equal(decodeSecret("whsec_AAEC").length, 3);
+  });
+});
