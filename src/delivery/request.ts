@@ -1,4 +1,5 @@
 import type { JsMsg } from "@nats-io/jetstream";
+import { Match } from "@nats-io/transport-node";
 import { buildBody } from "./body.js";
 import type { DeliveryTarget } from "./target.js";
 import { webhookId } from "./webhook-id.js";
@@ -45,7 +46,7 @@ export function prepareRequest(
   const natsHeaders = msg.headers;
   if (natsHeaders !== undefined) {
     for (const name of TRACE_HEADERS) {
-      const value = natsHeaders.get(name);
+      const value = natsHeaders.get(name, Match.IgnoreCase);
       if (value !== "") headers[name] = value;
     }
   }

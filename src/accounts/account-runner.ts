@@ -1,0 +1,198 @@
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { AccountConfig } from "../config/types.js";
+import type { DeadLetterPublish } from "../delivery/dead-letter.js";
+import { createDeliveryTarget, type DeliveryTarget } from "../delivery/target.js";
+import { connectAccount } from "../nats/connect.js";
+import { describeNatsError } from "../nats/describe-error.js";
+import { verifyConsumer } from "../nats/verify.js";
+import type { FairQueue } from "../pipeline/fair-queue.js";
+import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { sleep, waitingDelay } from "./retry.js";
+import type { AccountState, AccountStatus } from "./state.js";
+
+export interface AccountRunnerOptions {
+  readonly account: AccountConfig;
+  readonly queue: FairQueue<InboundMessage>;
+  readonly logger: Logger;
+  /** Messages the consume loop pulls ahead. */
+  readonly pullBatch: number;
+  readonly userAgent: string;
+  /** Resolves once none of this account's messages is in flight (see DeliveryWorker.idle). */
+  readonly idle: (account: string) => Promise<void>;
+  readonly onStatus?: (status: AccountStatus) => void;
+}
+
+export interface AccountRunner {
+  readonly name: string;
+  readonly status: AccountStatus;
+  /** Runs until `signal` aborts: connects, verifies, pulls; waits and retries on any failure. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** Why a session ended, when it was not asked to. */
+class SessionEndedError extends Error {
+  override readonly name = "SessionEndedError";
+}
+
+export function createAccountRunner(options: AccountRunnerOptions): AccountRunner {
+  const { account, queue, logger, onStatus } = options;
+  const log = logger.child({ account: account.name });
+  let status: AccountStatus = {
+    name: account.name,
+    state: "starting",
+    reason: undefined,
+    since: Date.now(),
+  };
+
+  function setState(state: AccountState, reason?: string): void {
+    if (status.state === state && status.reason === reason) return;
+    status = { name: account.name, state, reason, since: Date.now() };
+    if (state === "waiting") log.warn({ state, reason }, "account waiting");
+    else log.info({ state, reason }, `account ${state}`);
+    onStatus?.(status);
+  }
+
+  /** Gives every message this account holds in the queue back to the broker at once. */
+  function releaseHeld(): void {
+    for (const held of queue.removeKey(account.name)) nakQuietly(held.msg);
+  }
+
+  async function session(nc: NatsConnection, signal: AbortSignal): Promise<void> {
+    const verified = await verifyConsumer(nc, account);
+    const target = createDeliveryTarget({
+      account,
+      streamCreated: verified.stream.created,
+      consumerMaxDeliver: verified.consumer.config.max_deliver ?? -1,
+      userAgent: options.userAgent,
+    });
+    if (account.paused) {
+      setState("paused");
+      await Promise.race([untilAborted(signal), nc.closed()]);
+      return;
+    }
+    await pull(nc, verified.js, target, signal);
+  }
+
+  async function pull(
+    nc: NatsConnection,
+    js: JetStreamClient,
+    target: DeliveryTarget,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const consumer = await js.consumers.get(account.stream, account.consumer);
+    const messages = await consumer.consume({
+      max_messages: options.pullBatch,
+      abort_on_missing_resource: true,
+    });
+    const publishDeadLetter = deadLetterPublisher(js);
+    const stop = (): void => {
+      messages.stop();
+    };
+    signal.addEventListener("abort", stop, { once: true });
+    // A connection that closes for good ends the loop, so the runner can build a new one.
+    void nc.closed().then((error) => {
+      messages.stop(new SessionEndedError("connection closed", { cause: error }));
+    });
+    const statuses = watchStatus(messages.status(), log);
+    setState("running");
+    try {
+      for await (const msg of messages) {
+        try {
+          await queue.push(
+            account.name,
+            { target, msg, publishDeadLetter, receivedAt: Date.now() },
+            signal,
+          );
+        } catch {
+          // Shutting down or removed while waiting for room: the broker gets the message back now.
+          nakQuietly(msg);
+          messages.stop();
+        }
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+    }
+    const ended = await messages.closed();
+    await statuses;
+    if (!signal.aborted) {
+      throw ended instanceof Error ? ended : new SessionEndedError("the consume loop ended");
+    }
+  }
+
+  return {
+    name: account.name,
+    get status() {
+      return status;
+    },
+    async run(signal) {
+      let failures = 0;
+      while (!signal.aborted) {
+        setState("starting");
+        let nc: NatsConnection | undefined;
+        try {
+          nc = await connectAccount(account, { clientName: `streamhook:${account.name}` });
+          await session(nc, signal);
+          failures = 0;
+        } catch (error) {
+          if (signal.aborted) break;
+          setState("waiting", describeNatsError(error, account));
+          failures++;
+        } finally {
+          releaseHeld();
+          // In-flight deliveries settle through this connection: let them finish before draining.
+          await options.idle(account.name);
+          if (nc !== undefined) await closeConnection(nc, log);
+        }
+        if (!signal.aborted) await sleep(waitingDelay(Math.max(0, failures - 1)), signal);
+      }
+      setState("stopped");
+    },
+  };
+}
+
+function deadLetterPublisher(js: JetStreamClient): DeadLetterPublish {
+  return async (subject, data, headers, msgId) => {
+    await js.publish(subject, data, { headers, msgID: msgId });
+  };
+}
+
+function nakQuietly(msg: JsMsg): void {
+  try {
+    msg.nak();
+  } catch {
+    // The connection is already gone; JetStream redelivers after ack_wait.
+  }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
+async function watchStatus(statuses: AsyncIterable<{ type: string }>, log: Logger): Promise<void> {
+  for await (const s of statuses) {
+    if (
+      s.type === "heartbeats_missed" ||
+      s.type === "consumer_not_found" ||
+      s.type === "stream_not_found"
+    ) {
+      log.warn({ status: s }, "consumer status");
+    } else if (s.type !== "next" && s.type !== "heartbeat" && s.type !== "debug") {
+      log.debug({ status: s }, "consumer status");
+    }
+  }
+}
+
+async function closeConnection(nc: NatsConnection, log: Logger): Promise<void> {
+  if (nc.isClosed()) return;
+  try {
+    await nc.drain();
+  } catch (error) {
+    log.debug({ err: error }, "drain failed; closing");
+    await nc.close().catch(() => undefined);
+  }
+}

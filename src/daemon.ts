@@ -1,0 +1,122 @@
+import type { Logger } from "pino";
+import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
+import type { Config } from "./config/types.js";
+import { createDeliveryWorker, type DeliveryObserver } from "./delivery/worker.js";
+import { createWebhookClient } from "./delivery/webhook-client.js";
+import { FairQueue } from "./pipeline/fair-queue.js";
+import type { InboundMessage } from "./pipeline/inbound-message.js";
+import { USER_AGENT } from "./version.js";
+
+export interface Daemon {
+  readonly supervisor: Supervisor;
+  /**
+   * Graceful shutdown of SPEC section 5. Idempotent: later calls return the first call's promise.
+   * Every step runs even when an earlier one fails; failures are reported together.
+   */
+  stop(): Promise<void>;
+  /** Settles when the daemon has stopped, by `stop()` or by a fatal error. */
+  readonly done: Promise<void>;
+}
+
+export interface DaemonOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly observer?: DeliveryObserver;
+}
+
+export class ShutdownError extends AggregateError {
+  override readonly name = "ShutdownError";
+}
+
+export function startDaemon(options: DaemonOptions): Daemon {
+  const { config, logger } = options;
+  // Intake stops pulling; abort cancels in-flight requests once the shutdown timeout has passed.
+  const intake = new AbortController();
+  const abort = new AbortController();
+
+  let stopping: Promise<void> | undefined;
+  let resolveDone!: () => void;
+  let rejectDone!: (error: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+
+  const queue = new FairQueue<InboundMessage>({ capacity: config.delivery.queueCapacity });
+  const client = createWebhookClient();
+  const worker = createDeliveryWorker({
+    queue,
+    client,
+    concurrency: config.delivery.concurrency,
+    logger,
+    ...(options.observer !== undefined && { observer: options.observer }),
+  });
+  const supervisor = createSupervisor({
+    queue,
+    logger,
+    pullBatch: config.delivery.pullBatch,
+    userAgent: USER_AGENT,
+    idle: (account) => worker.idle(account),
+  });
+
+  const working = worker.run(intake.signal, abort.signal);
+  working.catch((error: unknown) => {
+    // The worker turns every delivery failure into a nak; reaching here is a bug worth dying for.
+    logger.fatal({ err: error }, "delivery worker failed");
+    rejectDone(error);
+  });
+  supervisor.start(config.accounts, intake.signal);
+  logger.info(
+    { accounts: config.accounts.length, concurrency: config.delivery.concurrency },
+    "streamhook started",
+  );
+
+  async function shutdown(): Promise<void> {
+    const failures: unknown[] = [];
+    const step = async (name: string, fn: () => Promise<void> | void): Promise<void> => {
+      try {
+        await fn();
+      } catch (error) {
+        logger.error({ err: error, step: name }, "shutdown step failed");
+        failures.push(error);
+      }
+    };
+    logger.info({ timeout_ms: config.shutdownTimeoutMs }, "shutting down");
+    await step("stop intake", () => {
+      intake.abort();
+    });
+    await step("release held messages", () => {
+      for (const held of queue.close()) held.msg.nak();
+    });
+    await step("finish in-flight deliveries", async () => {
+      const timer = setTimeout(() => {
+        logger.warn(
+          { inflight: worker.inflight },
+          "shutdown timeout: aborting in-flight deliveries",
+        );
+        abort.abort();
+      }, config.shutdownTimeoutMs);
+      try {
+        await working;
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+    await step("drain connections", () => supervisor.stopped());
+    await step("close webhook client", () => client.close());
+    if (failures.length > 0) throw new ShutdownError(failures, "shutdown finished with errors");
+    logger.info("streamhook stopped");
+  }
+
+  return {
+    supervisor,
+    done,
+    stop() {
+      stopping ??= shutdown().then(resolveDone, (error: unknown) => {
+        rejectDone(error);
+        throw error;
+      });
+      return stopping;
+    },
+  };
+}

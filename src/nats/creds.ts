@@ -1,0 +1,90 @@
+import { createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fromSeed, type KeyPair } from "@nats-io/nkeys";
+import type { Authenticator, JwtAuth } from "@nats-io/transport-node";
+import { CredentialsError } from "./errors.js";
+
+/** A `.creds` file: the user JWT and the user's nkey seed, each between dashed marker lines. */
+const BLOCK = /-{3,}[^\n]*-{3,}\r?\n([\s\S]+?)\r?\n\s*-{3,}[^\n]*-{3,}/g;
+
+export interface ParsedCreds {
+  readonly jwt: string;
+  readonly seed: string;
+}
+
+export function parseCreds(text: string, path: string): ParsedCreds {
+  const blocks = [...text.matchAll(BLOCK)].map((m) => (m[1] ?? "").trim());
+  const [jwt, seed] = blocks;
+  if (jwt === undefined || seed === undefined || !seed.startsWith("SU")) {
+    throw new CredentialsError(
+      path,
+      "not a NATS user credentials file (expected a JWT and a user seed)",
+    );
+  }
+  if (jwt.split(".").length !== 3) {
+    throw new CredentialsError(path, "the JWT block is not a JWT");
+  }
+  return { jwt, seed };
+}
+
+// PKCS#8 wrapping of a raw 32-byte Ed25519 seed, so node:crypto can load it without a PEM file.
+const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+interface SigningKey {
+  readonly seed: string;
+  readonly publicKey: string;
+  readonly privateKey: KeyObject;
+}
+
+function loadSigningKey(seed: string, path: string): SigningKey {
+  try {
+    // The key pair implementation exposes the 32 raw seed bytes; its public type does not.
+    const pair = fromSeed(new TextEncoder().encode(seed)) as KeyPair & {
+      getRawSeed?: () => Uint8Array;
+    };
+    if (typeof pair.getRawSeed !== "function") throw new Error("nkeys cannot export the raw seed");
+    const raw = pair.getRawSeed();
+    const privateKey = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, raw]),
+      format: "der",
+      type: "pkcs8",
+    });
+    return { seed, publicKey: pair.getPublicKey(), privateKey };
+  } catch (error) {
+    throw new CredentialsError(path, "the user seed is invalid", { cause: error });
+  }
+}
+
+/**
+ * An authenticator that re-reads the creds file at every connect and reconnect, so replacing the
+ * file rotates the credentials without a restart. The server nonce is signed with node:crypto's
+ * native Ed25519: the pure-JS signer of the stock authenticator costs milliseconds of CPU per
+ * connect, which adds up to auth timeouts when hundreds of accounts connect at once.
+ */
+export function credsFileAuthenticator(path: string): Authenticator {
+  let cached: SigningKey | undefined;
+  return (nonce?: string): JwtAuth => {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new CredentialsError(
+        path,
+        `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const { jwt, seed } = parseCreds(text, path);
+    if (cached?.seed !== seed) cached = loadSigningKey(seed, path);
+    if (nonce === undefined || nonce === "") return { jwt, nkey: cached.publicKey };
+    const sig = sign(null, Buffer.from(nonce), cached.privateKey).toString("base64");
+    return { jwt, nkey: cached.publicKey, sig };
+  };
+}
+
+/** Reads and checks a creds file up front, so a broken file is reported before any connect. */
+export function checkCredsFile(path: string): void {
+  credsFileAuthenticator(path)();
+}

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { describe, test } from "node:test";
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { Webhook } from "standardwebhooks";
+import { prepareRequest } from "../../src/delivery/request.js";
+import type { DeliveryTarget } from "../../src/delivery/target.js";
+import { createSigner } from "../../src/delivery/signing.js";
+import { webhookId } from "../../src/delivery/webhook-id.js";
+
+const secret = `whsec_${randomBytes(24).toString("base64")}`;
+
+function target(overrides: Partial<DeliveryTarget> = {}): DeliveryTarget {
+  return {
+    account: "acme",
+    tenantId: "tenant-acme",
+    stream: "EVENTS",
+    streamCreated: "2026-01-01T00:00:00Z",
+    url: new URL("http://127.0.0.1:9/hook"),
+    hostAllowed: true,
+    body: "payload",
+    tenantField: "tenant_id",
+    timeoutMs: 1000,
+    maxConnections: 4,
+    signer: createSigner(secret),
+    staticHeaders: {
+      "content-type": "application/json",
+      "user-agent": "streamhook/test",
+      "streamhook-account": "acme",
+      "streamhook-stream": "EVENTS",
+      "streamhook-tenant": "tenant-acme",
+    },
+    policy: {
+      maxAttempts: 3,
+      backoffMs: [1000],
+      maxRetryAfterMs: 60_000,
+      terminalStatuses: new Set([400]),
+      maxDeliver: -1,
+    },
+    accountConcurrency: 4,
+    dlqSubject: undefined,
+    ...overrides,
+  };
+}
+
+function message(data: string | Uint8Array, seq = 7, hdrs?: MsgHdrs) {
+  return {
+    data: typeof data === "string" ? new TextEncoder().encode(data) : data,
+    subject: "events.created",
+    seq,
+    headers: hdrs,
+    timestampNanos: 1_767_225_600_123_000_000n,
+    info: { deliveryCount: 2 },
+  } as unknown as Parameters<typeof prepareRequest>[1];
+}
+
+describe("prepareRequest", () => {
+  test("stamps the account's tenant over a spoofed one and signs the exact body", () => {
+    const now = Date.now();
+    const req = prepareRequest(target(), message('{"tenant_id":"evil","n":1}'), now);
+    assert.ok(req.ok);
+    assert.deepEqual(JSON.parse(req.body.toString()), { tenant_id: "tenant-acme", n: 1 });
+    assert.equal(req.headers["webhook-timestamp"], String(Math.floor(now / 1000)));
+    assert.equal(req.headers["streamhook-attempt"], "2");
+    assert.equal(req.headers["streamhook-sequence"], "7");
+    assert.equal(req.headers["streamhook-subject"], "events.created");
+    assert.equal(req.headers["streamhook-tenant"], "tenant-acme");
+    assert.equal(req.headers["content-type"], "application/json");
+    const verified = new Webhook(secret).verify(req.body.toString(), {
+      "webhook-id": req.headers["webhook-id"] ?? "",
+      "webhook-timestamp": req.headers["webhook-timestamp"] ?? "",
+      "webhook-signature": req.headers["webhook-signature"] ?? "",
+    });
+    assert.deepEqual(verified, { tenant_id: "tenant-acme", n: 1 });
+  });
+
+  test("forwards the payload byte for byte when the account has no tenant", () => {
+    const raw = '{ "b":2,  "a":1 }';
+    const req = prepareRequest(target({ tenantId: undefined }), message(raw));
+    assert.ok(req.ok);
+    assert.equal(req.body.toString(), raw);
+  });
+
+  test("webhook-id is stable per message, distinct across messages and accounts, and has no dot", () => {
+    const a = prepareRequest(target(), message("{}", 1));
+    const b = prepareRequest(target(), message("{}", 1));
+    const c = prepareRequest(target(), message("{}", 2));
+    const d = prepareRequest(target({ account: "other" }), message("{}", 1));
+    assert.equal(a.id, b.id);
+    assert.notEqual(a.id, c.id);
+    assert.notEqual(a.id, d.id);
+    assert.ok(!a.id.includes("."));
+    assert.equal(a.id, webhookId("acme", "EVENTS", "2026-01-01T00:00:00Z", 1));
+    assert.notEqual(webhookId("a_b", "c", "t", 1), webhookId("a", "b_c", "t", 1));
+  });
+
+  test("rejects payloads that are not a JSON object", () => {
+    const cases: [string | Uint8Array, RegExp][] = [
+      ["not json", /not JSON/],
+      ["[1,2]", /an array/],
+      ["null", /null/],
+      ['"text"', /a string/],
+      ["42", /a number/],
+      [new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), /UTF-8/],
+    ];
+    for (const [data, pattern] of cases) {
+      const req = prepareRequest(target(), message(data));
+      assert.equal(req.ok, false);
+      assert.match(req.ok ? "" : req.error, pattern);
+    }
+  });
+
+  test("envelope mode wraps any payload with its metadata", () => {
+    const h = natsHeaders();
+    h.set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    h.set("tracestate", "vendor=1");
+    h.set("x-custom", "yes");
+    const json = prepareRequest(
+      target({ body: "envelope" }),
+      message('{"tenant_id":"evil"}', 9, h),
+    );
+    assert.ok(json.ok);
+    const env = JSON.parse(json.body.toString()) as Record<string, unknown>;
+    assert.equal(env.id, json.id);
+    assert.equal(env.tenant_id, "tenant-acme");
+    assert.equal(env.account, "acme");
+    assert.equal(env.subject, "events.created");
+    assert.equal(env.stream, "EVENTS");
+    assert.equal(env.sequence, 9);
+    assert.equal(env.timestamp, "2026-01-01T00:00:00.123Z");
+    assert.deepEqual(env.data, { tenant_id: "tenant-acme" });
+    assert.deepEqual((env.headers as Record<string, string[]>)["x-custom"], ["yes"]);
+    assert.equal(
+      json.headers.traceparent,
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    );
+    assert.equal(json.headers.tracestate, "vendor=1");
+
+    const binary = prepareRequest(target({ body: "envelope" }), message(new Uint8Array([0, 1, 2])));
+    assert.ok(binary.ok);
+    const benv = JSON.parse(binary.body.toString()) as Record<string, unknown>;
+    assert.equal(benv.data_base64, "AAEC");
+    assert.equal("data" in benv, false);
+  });
+
+  test("without a secret there is no signature header", () => {
+    const req = prepareRequest(target({ signer: undefined }), message("{}"));
+    assert.ok(req.ok);
+    assert.equal(req.headers["webhook-signature"], undefined);
+  });
+});
