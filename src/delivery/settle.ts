@@ -53,7 +53,7 @@ async function deadLetter(
   };
   if (target.dlqSubject === undefined) {
     logger.error(details, "message dead-lettered without a DLQ subject: terminated");
-    msg.term(decision.reason);
+    terminate(msg);
     return "dead_lettered";
   }
   try {
@@ -70,6 +70,14 @@ async function deadLetter(
     return "nacked";
   }
   logger.warn({ ...details, dlq_subject: target.dlqSubject }, "message dead-lettered");
-  msg.term(decision.reason);
+  terminate(msg);
   return "dead_lettered";
+}
+
+/**
+ * Terminates without a reason text: servers before 2.10 do not recognise `+TERM <reason>` and
+ * would leave the message pending. The reason is in the log line and the DLQ headers instead.
+ */
+function terminate(msg: JsMsg): void {
+  msg.term();
 }

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { loadConfig } from "../../src/config/index.js";
+import { startDaemon, type Daemon } from "../../src/daemon.js";
+import type { NatsServerHandle } from "../../src/testing/nats-server.js";
+import { provision, type ProvisionOptions } from "../../src/testing/provision.js";
+
+export const newSecret = (): string => `whsec_${randomBytes(32).toString("base64")}`;
+
+export function tempDir(prefix = "streamhook-test-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface AccountFixture {
+  readonly credsFile: string;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  close(): Promise<void>;
+}
+
+/** Writes creds for a new user of `account`, connects as it, and provisions stream and consumer. */
+export async function accountFixture(
+  server: NatsServerHandle,
+  account: string,
+  dir: string,
+  resources: ProvisionOptions,
+): Promise<AccountFixture> {
+  const credsFile = join(dir, `${account}-${resources.stream}.creds`);
+  await server.writeCreds(account, credsFile);
+  const creds = await server.userCreds(account);
+  const nc = await connect({
+    servers: server.url,
+    authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
+  });
+  await provision(nc, resources);
+  return {
+    credsFile,
+    nc,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    close: () => nc.close(),
+  };
+}
+
+/** Starts the daemon in this process from environment-style settings, with logs kept in memory. */
+export function runDaemon(env: Record<string, string>): { daemon: Daemon; logs: string[] } {
+  const logs: string[] = [];
+  const config = loadConfig({ env: { STREAMHOOK_HTTP_LISTEN: "off", ...env } });
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(line) });
+  return { daemon: startDaemon({ config, logger }), logs };
+}
+
+export async function consumerIdle(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer: string,
+): Promise<boolean> {
+  const info = await jsm.consumers.info(stream, consumer);
+  return info.num_pending === 0 && info.num_ack_pending === 0;
+}
