@@ -127,8 +127,10 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       return status;
     },
     async run(signal) {
+      // A function, not the property, because TypeScript narrows `signal.aborted` across awaits.
+      const stopped = (): boolean => signal.aborted;
       let failures = 0;
-      while (!signal.aborted) {
+      while (!stopped()) {
         setState("starting");
         let nc: NatsConnection | undefined;
         try {
@@ -136,7 +138,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
           await session(nc, signal);
           failures = 0;
         } catch (error) {
-          if (signal.aborted) break;
+          if (stopped()) break;
           setState("waiting", describeNatsError(error, account));
           failures++;
         } finally {
@@ -145,7 +147,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
           await options.idle(account.name);
           if (nc !== undefined) await closeConnection(nc, log);
         }
-        if (!signal.aborted) await sleep(waitingDelay(Math.max(0, failures - 1)), signal);
+        if (!stopped()) await sleep(waitingDelay(Math.max(0, failures - 1)), signal);
       }
       setState("stopped");
     },
@@ -169,7 +171,15 @@ function nakQuietly(msg: JsMsg): void {
 function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
+    else {
+      signal.addEventListener(
+        "abort",
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+    }
   });
 }
 

@@ -39,7 +39,7 @@ export interface DecisionInput {
  * and total means every outcome has a tested answer, and no call site invents its own.
  */
 export function decide(policy: DecisionPolicy, input: DecisionInput): Decision {
-  const { outcome, attempt } = input;
+  const { outcome } = input;
   switch (outcome.kind) {
     case "malformed_payload":
     case "host_not_allowed":

@@ -16,7 +16,7 @@ interface PendingPush<T> {
   readonly key: string;
   readonly item: T;
   readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+  readonly reject: (error: Error) => void;
 }
 
 /**
@@ -62,7 +62,7 @@ export class FairQueue<T> {
   /** Adds an item, waiting while the queue is full. Rejects when the queue closes or `signal` aborts. */
   push(key: string, item: T, signal?: AbortSignal): Promise<void> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     // Items of one key keep their order: a key with a push already waiting queues behind it.
     if (this.#admits(key) && !this.#pushes.some((pending) => pending.key === key)) {
       this.#insert(key, item);
@@ -72,7 +72,7 @@ export class FairQueue<T> {
       const onAbort = (): void => {
         const index = this.#pushes.indexOf(pending);
         if (index >= 0) this.#pushes.splice(index, 1);
-        reject(signal?.reason);
+        reject(abortReason(signal));
       };
       const pending: PendingPush<T> = {
         key,
@@ -204,4 +204,9 @@ export class FairQueue<T> {
       }
     }
   }
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error("aborted", { cause: reason });
 }

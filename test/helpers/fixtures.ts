@@ -13,13 +13,18 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config/index.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import type { NatsServerHandle } from "../../src/testing/nats-server.js";
-import { provision, type ProvisionOptions } from "../../src/testing/provision.js";
+import { provision, type ProvisionOptions } from "../../src/testing/nats-server.js";
 
 export const newSecret = (): string => `whsec_${randomBytes(32).toString("base64")}`;
 
 export function tempDir(prefix = "streamhook-test-"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface AccountFixture {

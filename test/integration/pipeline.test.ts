@@ -154,10 +154,11 @@ describe("pipeline: one account, JetStream to webhook", () => {
       const dlq = await acme.jsm.streams.info("DEADLETTERS");
       assert.equal(dlq.state.messages, 2);
       const stored = await acme.jsm.streams.getMessage("DEADLETTERS", { seq: 1 });
-      assert.equal(stored?.subject, "dlq.default.BAD");
-      assert.equal(stored?.header.get("streamhook-dlq-reason"), "malformed_payload");
-      assert.equal(stored?.header.get("streamhook-subject"), "bad.x");
-      assert.equal(stored?.string(), "this is not json");
+      assert.ok(stored !== null);
+      assert.equal(stored.subject, "dlq.default.BAD");
+      assert.equal(stored.header.get("streamhook-dlq-reason"), "malformed_payload");
+      assert.equal(stored.header.get("streamhook-subject"), "bad.x");
+      assert.equal(stored.string(), "this is not json");
       assert.ok(logs.some((l) => l.includes("message dead-lettered")));
     } finally {
       await daemon.stop();
