@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Webhook } from "standardwebhooks";
+import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
+import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
+import {
+  accountFixture,
+  consumerIdle,
+  newSecret,
+  tempDir,
+  type AccountFixture,
+} from "../helpers/fixtures.js";
+import { waitUntil } from "../helpers/wait.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const cli = join(root, "src", "cli.ts");
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+/** Runs the real command line, as an operator would, with only the given environment. */
+function runCli(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      resolve(code);
+    }),
+  );
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+describe("command line", () => {
+  test("--version and --help exit 0", async () => {
+    const version = runCli(["--version"]);
+    assert.equal(await version.exit, 0);
+    assert.match(version.stdout(), /^\d+\.\d+\.\d+\n$/);
+    const help = runCli(["--help"]);
+    assert.equal(await help.exit, 0);
+    assert.match(help.stdout(), /streamhook run/);
+  });
+
+  test("an invalid configuration exits 2 and names the key and its source", async () => {
+    const run = runCli(["run"], {
+      STREAMHOOK_STREAM: "S",
+      STREAMHOOK_CONSUMER: "C",
+      STREAMHOOK_WEBHOOK_URL: "http://127.0.0.1:1/x",
+      STREAMHOOK_DELIVERY_MAX_ATTEMPTS: "many",
+    });
+    assert.equal(await run.exit, 2);
+    assert.match(run.stderr(), /delivery\.max_attempts \(env STREAMHOOK_DELIVERY_MAX_ATTEMPTS\)/);
+  });
+
+  test("an unknown command exits 2", async () => {
+    const run = runCli(["frobnicate"]);
+    assert.equal(await run.exit, 2);
+    assert.match(run.stderr(), /unknown command/);
+  });
+});
+
+describe("command line: run with one account from the environment", () => {
+  let server: NatsServerHandle;
+  let receiver: Receiver;
+  let acme: AccountFixture;
+  const dir = tempDir();
+
+  before(async () => {
+    server = await startNatsServer({ accounts: ["acme"] });
+    receiver = await startReceiver();
+    acme = await accountFixture(server, "acme", dir.path, {
+      stream: "ORDERS",
+      subjects: ["orders.>"],
+      consumer: "webhook",
+    });
+  });
+
+  after(async () => {
+    await acme.close();
+    await receiver.close();
+    await server.stop();
+    dir.remove();
+  });
+
+  test("delivers a signed event, logs JSON without secrets, and exits 0 on SIGTERM", async () => {
+    const secret = newSecret();
+    const run = runCli(["run"], {
+      STREAMHOOK_NATS_SERVERS: server.url,
+      STREAMHOOK_CREDENTIALS_FILE: acme.credsFile,
+      STREAMHOOK_STREAM: "ORDERS",
+      STREAMHOOK_CONSUMER: "webhook",
+      STREAMHOOK_TENANT_ID: "acme",
+      STREAMHOOK_WEBHOOK_URL: receiver.url,
+      STREAMHOOK_WEBHOOK_SECRET: secret,
+      STREAMHOOK_HTTP_LISTEN: "off",
+    });
+    try {
+      await waitUntil(() => run.stdout().includes('"state":"running"'), {
+        timeoutMs: 20_000,
+        message: `account running; stderr: ${run.stderr()}`,
+      });
+      await acme.js.publish("orders.created", JSON.stringify({ order: 42, tenant_id: "nope" }));
+      const [request] = await receiver.waitFor((rs) => rs.length >= 1);
+      assert.ok(request);
+      const event = new Webhook(secret).verify(request.text, request.headers);
+      assert.deepEqual(event, { order: 42, tenant_id: "acme" });
+      await waitUntil(() => consumerIdle(acme.jsm, "ORDERS", "webhook"), { message: "acked" });
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    assert.equal(await run.exit, 0, run.stderr());
+    const lines = run.stdout().trim().split("\n");
+    for (const line of lines) JSON.parse(line);
+    assert.ok(lines.some((l) => l.includes('"msg":"streamhook stopped"')));
+    assert.ok(!run.stdout().includes(secret.slice(6)), "the webhook secret never appears in logs");
+    const seed = /SU[A-Z2-7]{40,}/.exec(readFileSync(acme.credsFile, "utf8"))?.[0];
+    assert.ok(
+      seed !== undefined && !run.stdout().includes(seed),
+      "the creds seed never appears in logs",
+    );
+  });
+});
