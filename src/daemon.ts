@@ -1,5 +1,8 @@
 import type { Logger } from "pino";
+import { scanAccountsDir } from "./accounts/directory.js";
 import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
+import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
+import { accountDefaults } from "./config/account.js";
 import type { Config } from "./config/types.js";
 import { createDeliveryWorker, type DeliveryObserver } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
@@ -22,6 +25,8 @@ export interface DaemonOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly observer?: DeliveryObserver;
+  /** For `${VAR}` in meta.yaml files. Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export class ShutdownError extends AggregateError {
@@ -51,13 +56,16 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger,
     ...(options.observer !== undefined && { observer: options.observer }),
   });
-  const supervisor = createSupervisor({
-    queue,
-    logger,
-    pullBatch: config.delivery.pullBatch,
-    userAgent: USER_AGENT,
-    idle: (account) => worker.idle(account),
-  });
+  const supervisor = createSupervisor(
+    {
+      queue,
+      logger,
+      pullBatch: config.delivery.pullBatch,
+      userAgent: USER_AGENT,
+      idle: (account) => worker.idle(account),
+    },
+    intake.signal,
+  );
 
   const working = worker.run(intake.signal, abort.signal);
   working.catch((error: unknown) => {
@@ -65,11 +73,35 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger.fatal({ err: error }, "delivery worker failed");
     rejectDone(error);
   });
-  supervisor.start(config.accounts, intake.signal);
+  supervisor.start(config.accounts);
+  const watcher = config.accountsDir === undefined ? undefined : watchDirectory(config.accountsDir);
   logger.info(
-    { accounts: config.accounts.length, concurrency: config.delivery.concurrency },
+    {
+      accounts: config.accounts.length,
+      accounts_dir: config.accountsDir,
+      concurrency: config.delivery.concurrency,
+    },
     "streamhook started",
   );
+
+  function watchDirectory(dir: string): AccountsWatcher {
+    const defaults = accountDefaults(config);
+    let missingReported = false;
+    return watchAccountsDir({
+      dir,
+      rescanIntervalMs: config.accountsRescanIntervalMs,
+      logger,
+      onChange: () => {
+        const scan = scanAccountsDir(dir, defaults, options.env ?? process.env);
+        if (!scan.exists && !missingReported) {
+          logger.warn({ dir }, "accounts directory does not exist (yet); waiting for it");
+        }
+        missingReported = !scan.exists;
+        supervisor.reconcile(scan.accounts);
+        return Promise.resolve();
+      },
+    });
+  }
 
   async function shutdown(): Promise<void> {
     const failures: unknown[] = [];
@@ -82,6 +114,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       }
     };
     logger.info({ timeout_ms: config.shutdownTimeoutMs }, "shutting down");
+    await step("stop watching accounts", () => watcher?.close());
     await step("stop intake", () => {
       intake.abort();
     });

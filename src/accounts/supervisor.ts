@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
-import { createAccountRunner, type AccountRunner } from "./account-runner.js";
-import type { AccountStatus } from "./state.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { createAccountRunner, type AccountRunner } from "./account-runner.js";
+import type { DirectoryAccount } from "./directory.js";
+import type { AccountStatus } from "./state.js";
 
 export interface SupervisorOptions {
   readonly queue: FairQueue<InboundMessage>;
@@ -13,37 +14,182 @@ export interface SupervisorOptions {
   readonly idle: (account: string) => Promise<void>;
 }
 
+/** An account as the supervisor reports it: its runner's status, plus a rejected configuration. */
+export interface SupervisedAccount extends AccountStatus {
+  readonly source: AccountConfig["source"];
+  readonly config: AccountConfig | undefined;
+  /** A newer configuration that could not be used; the account keeps its last valid one. */
+  readonly configError: string | undefined;
+}
+
 export interface Supervisor {
-  /** Starts one runner per account; each runs until `signal` aborts. */
-  start(accounts: readonly AccountConfig[], signal: AbortSignal): void;
-  statuses(): AccountStatus[];
-  /** Resolves when every runner has stopped. */
+  /** Starts the static and environment accounts; they run until `signal` aborts. */
+  start(accounts: readonly AccountConfig[]): void;
+  /**
+   * Brings the directory accounts in line with a scan: starts, restarts and stops runners. Returns
+   * at once; a change that waits for in-flight deliveries never holds up the next scan.
+   */
+  reconcile(scan: readonly DirectoryAccount[]): void;
+  /** Resolves once every change scheduled so far has been carried out. */
+  settled(): Promise<void>;
+  accounts(): SupervisedAccount[];
+  /** Resolves when every runner has stopped, after the root signal aborted. */
   stopped(): Promise<void>;
 }
 
+interface Entry {
+  readonly source: AccountConfig["source"];
+  runner: AccountRunner | undefined;
+  controller: AbortController | undefined;
+  done: Promise<void>;
+  config: AccountConfig | undefined;
+  fingerprint: string | undefined;
+  configError: string | undefined;
+  /** Changes to one account run one after another; other accounts are not held up. */
+  transition: Promise<void>;
+}
+
 /**
- * Owns the account runners. A runner that throws (it should not: runners turn every failure into
- * a `waiting` state) is logged and marked, and never touches the other accounts.
+ * Owns the account runners. Each runner has its own abort controller under the root signal, so
+ * one account can be stopped or restarted without touching the others; a runner that throws is
+ * logged and never affects another account.
  */
-export function createSupervisor(options: SupervisorOptions): Supervisor {
-  const runners = new Map<string, { runner: AccountRunner; done: Promise<void> }>();
+export function createSupervisor(options: SupervisorOptions, signal: AbortSignal): Supervisor {
+  const entries = new Map<string, Entry>();
+  const removing = new Set<Entry>();
   const { logger } = options;
 
+  function launch(entry: Entry, account: AccountConfig): void {
+    const controller = new AbortController();
+    const stop = (): void => {
+      controller.abort();
+    };
+    signal.addEventListener("abort", stop, { once: true });
+    const runner = createAccountRunner({ ...options, account });
+    entry.runner = runner;
+    entry.controller = controller;
+    entry.config = account;
+    entry.done = runner
+      .run(controller.signal)
+      .catch((error: unknown) => {
+        logger.error({ account: account.name, err: error }, "account runner crashed");
+      })
+      .finally(() => {
+        signal.removeEventListener("abort", stop);
+      });
+  }
+
+  async function halt(entry: Entry): Promise<void> {
+    entry.controller?.abort();
+    await entry.done;
+    entry.runner = undefined;
+    entry.controller = undefined;
+  }
+
+  function newEntry(source: AccountConfig["source"], after?: Promise<void>): Entry {
+    return {
+      source,
+      runner: undefined,
+      controller: undefined,
+      done: Promise.resolve(),
+      config: undefined,
+      fingerprint: undefined,
+      configError: undefined,
+      // An account removed and added again starts only once its old runner has let go.
+      transition: after ?? Promise.resolve(),
+    };
+  }
+
+  function change(name: string, entry: Entry, step: () => Promise<void>): void {
+    entry.transition = entry.transition.then(step).catch((error: unknown) => {
+      logger.error({ account: name, err: error }, "account change failed");
+    });
+  }
+
+  const all = (): Entry[] => [...entries.values(), ...removing];
+
+  function apply(found: DirectoryAccount): void {
+    const existing = entries.get(found.name);
+    if (existing !== undefined && existing.source !== "directory") {
+      logger.error(
+        { account: found.name },
+        "a directory account has the name of a static account: refused, the static account is kept",
+      );
+      return;
+    }
+    const previous = [...removing].filter((e) => e.config?.name === found.name).pop();
+    const entry = existing ?? newEntry("directory", previous?.transition);
+    if (existing === undefined) entries.set(found.name, entry);
+    if (!found.ok) {
+      if (entry.configError !== found.error) {
+        logger.error(
+          { account: found.name, path: found.path, reason: found.error },
+          "account configuration invalid",
+        );
+      }
+      entry.configError = found.error;
+      return;
+    }
+    entry.configError = undefined;
+    if (entry.fingerprint === found.fingerprint) return;
+    const restart = entry.fingerprint !== undefined;
+    entry.fingerprint = found.fingerprint;
+    change(found.name, entry, async () => {
+      if (signal.aborted) return;
+      if (restart)
+        logger.info({ account: found.name }, "account changed: restarting with the new settings");
+      else logger.info({ account: found.name }, "account added");
+      await halt(entry);
+      launch(entry, found.account);
+    });
+  }
+
+  function remove(name: string, entry: Entry): void {
+    logger.info({ account: name }, "account removed: stopping");
+    entries.delete(name);
+    removing.add(entry);
+    change(name, entry, async () => {
+      await halt(entry);
+      removing.delete(entry);
+    });
+  }
+
   return {
-    start(accounts, signal) {
+    start(accounts) {
       for (const account of accounts) {
-        const runner = createAccountRunner({ ...options, account });
-        const done = runner.run(signal).catch((error: unknown) => {
-          logger.error({ account: account.name, err: error }, "account runner crashed");
-        });
-        runners.set(account.name, { runner, done });
+        const entry = newEntry(account.source);
+        entries.set(account.name, entry);
+        launch(entry, account);
       }
     },
-    statuses() {
-      return [...runners.values()].map(({ runner }) => runner.status);
+    reconcile(scan) {
+      const wanted = new Set(scan.map((found) => found.name));
+      for (const found of scan) apply(found);
+      for (const [name, entry] of [...entries]) {
+        if (entry.source === "directory" && !wanted.has(name)) remove(name, entry);
+      }
+    },
+    async settled() {
+      await Promise.all(all().map((entry) => entry.transition));
+    },
+    accounts() {
+      return [...entries.entries()].map(([name, entry]) => {
+        const status: AccountStatus = entry.runner?.status ?? {
+          name,
+          state: "invalid",
+          reason: entry.configError,
+          since: Date.now(),
+        };
+        return {
+          ...status,
+          source: entry.source,
+          config: entry.config,
+          configError: entry.configError,
+        };
+      });
     },
     async stopped() {
-      await Promise.all([...runners.values()].map(({ done }) => done));
+      await Promise.all(all().map((entry) => entry.transition.then(() => entry.done)));
     },
   };
 }

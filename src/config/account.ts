@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { RawAccount } from "./fields.js";
 import { ConfigError } from "./errors.js";
-import type { AccountConfig, AccountDefaults } from "./types.js";
+import type { AccountConfig, AccountDefaults, Config } from "./types.js";
 
 export interface ResolveContext {
   /** Relative paths resolve against this directory. */
@@ -79,4 +79,15 @@ export function resolveAccount(
 
 function resolvePath(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** What accounts inherit from a loaded configuration. */
+export function accountDefaults(config: Config): AccountDefaults {
+  return {
+    servers: config.nats.servers,
+    tls: config.nats.tls,
+    webhook: config.webhook,
+    delivery: config.delivery,
+    dlqSubject: config.dlq.subject,
+  };
 }

@@ -1,4 +1,4 @@
-export { resolveAccount, type ResolveContext } from "./account.js";
+export { accountDefaults, resolveAccount, type ResolveContext } from "./account.js";
 export { parseDuration } from "./duration.js";
 export { ConfigError, type ConfigIssue } from "./errors.js";
 export { accountSchema, ACCOUNT_NAME, type RawAccount } from "./fields.js";

@@ -186,10 +186,10 @@ describe("pipeline: one account, JetStream to webhook", () => {
         STREAMHOOK_WEBHOOK_URL: receiver.url,
       });
       try {
-        await waitUntil(() => daemon.supervisor.statuses()[0]?.state === "waiting", {
+        await waitUntil(() => daemon.supervisor.accounts()[0]?.state === "waiting", {
           message: "waiting",
         });
-        const status = daemon.supervisor.statuses()[0];
+        const status = daemon.supervisor.accounts()[0];
         assert.match(status?.reason ?? "", reason);
         assert.ok(!(status?.reason ?? "").includes("SU"), "no seed in the reason");
       } finally {
