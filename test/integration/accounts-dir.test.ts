@@ -122,7 +122,7 @@ describe("accounts directory", () => {
       timeoutMs: 5_000,
       message: "gamma running",
     });
-    assert.ok(Date.now() - added < 3_000, `gamma took ${Date.now() - added} ms`);
+    assert.ok(Date.now() - added < 2_000, `gamma took ${Date.now() - added} ms`);
     await publish("gamma", "events.g", { n: 1 });
     await receiver.waitFor(() => delivered("tenant-gamma").length >= 1);
 
