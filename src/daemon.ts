@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { scanAccountsDir } from "./accounts/directory.js";
 import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
@@ -37,6 +38,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   // Intake stops pulling; abort cancels in-flight requests once the shutdown timeout has passed.
   const intake = new AbortController();
+  // Every account runner listens to it: a thousand listeners are expected, not a leak.
+  setMaxListeners(0, intake.signal);
   const abort = new AbortController();
 
   let stopping: Promise<void> | undefined;
@@ -119,7 +122,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
       intake.abort();
     });
     await step("release held messages", () => {
-      for (const held of queue.close()) held.msg.nak();
+      for (const held of queue.close()) {
+        held.release();
+        held.msg.nak();
+      }
     });
     await step("finish in-flight deliveries", async () => {
       const timer = setTimeout(() => {

@@ -1,5 +1,6 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { LimitFunction } from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
 import type { DeadLetterPublish } from "../delivery/dead-letter.js";
@@ -8,6 +9,7 @@ import { connectAccount } from "../nats/connect.js";
 import { describeNatsError } from "../nats/describe-error.js";
 import { verifyConsumer } from "../nats/verify.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
+import { createHeldMessages, type HeldMessages } from "../pipeline/held-messages.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { sleep, waitingDelay } from "./retry.js";
 import type { AccountState, AccountStatus } from "./state.js";
@@ -19,6 +21,12 @@ export interface AccountRunnerOptions {
   /** Messages the consume loop pulls ahead. */
   readonly pullBatch: number;
   readonly userAgent: string;
+  /**
+   * Bounds how many accounts connect at once. A thousand simultaneous handshakes starve the event
+   * loop until the server's 2 s authentication timeout refuses them; a few dozen at a time finish
+   * in a fraction of that.
+   */
+  readonly connectSlots: LimitFunction;
   /** Resolves once none of this account's messages is in flight (see DeliveryWorker.idle). */
   readonly idle: (account: string) => Promise<void>;
   readonly onStatus?: (status: AccountStatus) => void;
@@ -56,11 +64,14 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
 
   /** Gives every message this account holds in the queue back to the broker at once. */
   function releaseHeld(): void {
-    for (const held of queue.removeKey(account.name)) nakQuietly(held.msg);
+    for (const held of queue.removeKey(account.name)) {
+      held.release();
+      nakQuietly(held.msg);
+    }
   }
 
   async function session(nc: NatsConnection, signal: AbortSignal): Promise<void> {
-    const verified = await verifyConsumer(nc, account);
+    const verified = await options.connectSlots(() => verifyConsumer(nc, account));
     const target = createDeliveryTarget({
       account,
       streamCreated: verified.stream.created,
@@ -72,13 +83,24 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       await Promise.race([untilAborted(signal), nc.closed()]);
       return;
     }
-    await pull(nc, verified.js, target, signal);
+    // ack_wait is in nanoseconds; the server's default is 30 s.
+    const ackWaitMs = Math.floor((verified.consumer.config.ack_wait ?? 30_000_000_000) / 1_000_000);
+    const held = createHeldMessages(ackWaitMs);
+    try {
+      await pull(nc, verified.js, target, held, signal);
+    } finally {
+      releaseHeld();
+      // In-flight messages still need progress signals until their deliveries settle.
+      await options.idle(account.name);
+      held.close();
+    }
   }
 
   async function pull(
     nc: NatsConnection,
     js: JetStreamClient,
     target: DeliveryTarget,
+    held: HeldMessages,
     signal: AbortSignal,
   ): Promise<void> {
     const consumer = await js.consumers.get(account.stream, account.consumer);
@@ -99,14 +121,16 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     setState("running");
     try {
       for await (const msg of messages) {
+        const release = held.hold(msg);
         try {
           await queue.push(
             account.name,
-            { target, msg, publishDeadLetter, receivedAt: Date.now() },
+            { target, msg, publishDeadLetter, receivedAt: Date.now(), release },
             signal,
           );
         } catch {
           // Shutting down or removed while waiting for room: the broker gets the message back now.
+          release();
           nakQuietly(msg);
           messages.stop();
         }
@@ -134,7 +158,9 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         setState("starting");
         let nc: NatsConnection | undefined;
         try {
-          nc = await connectAccount(account, { clientName: `streamhook:${account.name}` });
+          nc = await options.connectSlots(() =>
+            connectAccount(account, { clientName: `streamhook:${account.name}` }),
+          );
           await session(nc, signal);
           failures = 0;
         } catch (error) {

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
@@ -13,6 +14,9 @@ export interface SupervisorOptions {
   readonly userAgent: string;
   readonly idle: (account: string) => Promise<void>;
 }
+
+/** Accounts connecting and verifying at the same time; see AccountRunnerOptions.connectSlots. */
+const CONNECTS_AT_ONCE = 32;
 
 /** An account as the supervisor reports it: its runner's status, plus a rejected configuration. */
 export interface SupervisedAccount extends AccountStatus {
@@ -55,6 +59,7 @@ interface Entry {
  * logged and never affects another account.
  */
 export function createSupervisor(options: SupervisorOptions, signal: AbortSignal): Supervisor {
+  const connectSlots = pLimit(CONNECTS_AT_ONCE);
   const entries = new Map<string, Entry>();
   const removing = new Set<Entry>();
   const { logger } = options;
@@ -65,7 +70,7 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
       controller.abort();
     };
     signal.addEventListener("abort", stop, { once: true });
-    const runner = createAccountRunner({ ...options, account });
+    const runner = createAccountRunner({ ...options, account, connectSlots });
     entry.runner = runner;
     entry.controller = controller;
     entry.config = account;

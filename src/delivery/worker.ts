@@ -131,6 +131,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
             }
           })
           .finally(() => {
+            item.release();
             running.delete(task);
             track(account, -1);
             queue.wake();

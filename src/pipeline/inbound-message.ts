@@ -13,4 +13,6 @@ export interface InboundMessage {
   readonly publishDeadLetter: DeadLetterPublish;
   /** When the pull loop handed it over (ms since epoch). */
   readonly receivedAt: number;
+  /** Called once the message is settled: it no longer needs progress signals. */
+  readonly release: () => void;
 }
