@@ -5,6 +5,7 @@ import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
 import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
 import { accountDefaults } from "./config/account.js";
 import type { Config } from "./config/types.js";
+import { createCircuitBreaker } from "./delivery/breaker.js";
 import { createDeliveryWorker, type DeliveryObserver } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
 import { FairQueue } from "./pipeline/fair-queue.js";
@@ -52,9 +53,19 @@ export function startDaemon(options: DaemonOptions): Daemon {
 
   const queue = new FairQueue<InboundMessage>({ capacity: config.delivery.queueCapacity });
   const client = createWebhookClient();
+  const breaker = createCircuitBreaker({
+    failureThreshold: config.breaker.failureThreshold,
+    cooldownMs: config.breaker.cooldownMs,
+    maxCooldownMs: config.breaker.maxCooldownMs,
+    onReady: (origin) => {
+      logger.info({ origin }, "circuit breaker half-open: probing the receiver");
+      queue.wake();
+    },
+  });
   const worker = createDeliveryWorker({
     queue,
     client,
+    breaker,
     concurrency: config.delivery.concurrency,
     logger,
     ...(options.observer !== undefined && { observer: options.observer }),
@@ -143,6 +154,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     });
     await step("drain connections", () => supervisor.stopped());
     await step("close webhook client", () => client.close());
+    breaker.close();
     if (failures.length > 0) throw new ShutdownError(failures, "shutdown finished with errors");
     logger.info("streamhook stopped");
   }

@@ -32,6 +32,11 @@ export interface DecisionInput {
   readonly attempt: number;
   readonly now?: number;
   readonly random?: Random;
+  /**
+   * Set while the receiver's circuit breaker is open: the milliseconds until it is probed again.
+   * An outage is nobody's fault but the receiver's, so it never spends a message's last attempt.
+   */
+  readonly outageMs?: number;
 }
 
 /**
@@ -64,10 +69,13 @@ function retryOrGiveUp(
   last: { status?: number; error?: string },
   retryAfter: string | undefined,
 ): Decision {
-  if (isLastAttempt(policy, input.attempt)) {
+  const outage = input.outageMs !== undefined;
+  const serverLimit = policy.maxDeliver > 0 && input.attempt >= policy.maxDeliver;
+  if (isLastAttempt(policy, input.attempt) && (!outage || serverLimit)) {
     return { action: "dead_letter", reason: "max_attempts", ...last };
   }
-  return { action: "nak", delayMs: retryDelay(policy, input, retryAfter) };
+  const delayMs = retryDelay(policy, input, retryAfter);
+  return { action: "nak", delayMs: Math.max(delayMs, input.outageMs ?? 0) };
 }
 
 export function isLastAttempt(policy: DecisionPolicy, attempt: number): boolean {

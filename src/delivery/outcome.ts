@@ -23,3 +23,25 @@ export function attemptResult(outcome: DeliveryOutcome): AttemptResult | undefin
       return undefined;
   }
 }
+
+/**
+ * Whether an outcome says the receiver is not accepting requests right now: what counts towards
+ * opening its circuit breaker. A terminal status is a clear answer from a working receiver.
+ */
+export function isRetryable(
+  outcome: DeliveryOutcome,
+  terminalStatuses: ReadonlySet<number>,
+): boolean {
+  switch (outcome.kind) {
+    case "response":
+      return (
+        !(outcome.status >= 200 && outcome.status < 300) && !terminalStatuses.has(outcome.status)
+      );
+    case "timeout":
+    case "network_error":
+      return true;
+    case "malformed_payload":
+    case "host_not_allowed":
+      return false;
+  }
+}

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import type { CircuitBreaker } from "./breaker.js";
 import { decide, type Decision } from "./decision.js";
-import type { DeliveryOutcome } from "./outcome.js";
+import { isRetryable, type DeliveryOutcome } from "./outcome.js";
 import { prepareRequest } from "./request.js";
 import { settle, type Settlement } from "./settle.js";
 import type { WebhookClient } from "./webhook-client.js";
@@ -20,6 +21,7 @@ export interface DeliveryWorkerOptions {
   /** Requests in flight across all accounts. */
   readonly concurrency: number;
   readonly logger: Logger;
+  readonly breaker: CircuitBreaker;
   readonly observer?: DeliveryObserver;
 }
 
@@ -35,15 +37,21 @@ export interface DeliveryWorker {
 }
 
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
-  const { queue, client, concurrency, logger, observer } = options;
+  const { queue, client, concurrency, logger, observer, breaker } = options;
+  const originByAccount = new Map<string, string>();
   const inflightByAccount = new Map<string, number>();
   const limitByAccount = new Map<string, number>();
   const idleWaiters = new Map<string, (() => void)[]>();
   let inflight = 0;
 
-  const eligible = (account: string): boolean =>
-    (inflightByAccount.get(account) ?? 0) <
-    (limitByAccount.get(account) ?? Number.POSITIVE_INFINITY);
+  // Messages of an account whose receiver's breaker is open stay in the queue, held with
+  // progress signals, instead of being attempted and nak'd over and over.
+  const eligible = (account: string): boolean => {
+    const limit = limitByAccount.get(account) ?? Number.POSITIVE_INFINITY;
+    if ((inflightByAccount.get(account) ?? 0) >= limit) return false;
+    const origin = originByAccount.get(account);
+    return origin === undefined || breaker.allows(origin);
+  };
 
   function track(account: string, delta: number): void {
     const next = (inflightByAccount.get(account) ?? 0) + delta;
@@ -71,6 +79,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         kind: "host_not_allowed",
         error: `host ${target.url.hostname} is not in allowed_hosts`,
       };
+    } else if (!breaker.allows(target.url.origin, true)) {
+      // Reached before any await, so only one message can become a half-open breaker's probe.
+      // Otherwise the breaker opened since this was taken: give it back until the probe decides.
+      item.msg.nak(Math.max(1_000, breaker.remainingMs(target.url.origin)));
+      return;
     } else {
       const started = performance.now();
       outcome = await client.post(
@@ -84,8 +97,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         abort,
       );
       observer?.attempted?.(item, outcome, performance.now() - started);
+      const before = breaker.state(target.url.origin);
+      breaker.record(target.url.origin, !isRetryable(outcome, target.policy.terminalStatuses));
+      const after = breaker.state(target.url.origin);
+      if (after !== before) {
+        const level = after === "open" ? "warn" : "info";
+        log[level]({ origin: target.url.origin, breaker: after }, `circuit breaker ${after}`);
+      }
     }
-    const decision = decide(target.policy, { outcome, attempt: msg.info.deliveryCount });
+    const origin = target.url.origin;
+    const decision = decide(target.policy, {
+      outcome,
+      attempt: msg.info.deliveryCount,
+      ...(breaker.state(origin) !== "closed" && { outageMs: breaker.remainingMs(origin) }),
+    });
     const settlement = await settle(
       { target, msg, id: prepared.id, publishDeadLetter: item.publishDeadLetter, logger: log },
       decision,
@@ -116,6 +141,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const start = (item: InboundMessage): void => {
         const account = item.target.account;
         limitByAccount.set(account, item.target.accountConcurrency);
+        originByAccount.set(account, item.target.url.origin);
         track(account, 1);
         const task = deliver(item, abort)
           .catch((error: unknown) => {

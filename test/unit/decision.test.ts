@@ -93,6 +93,32 @@ describe("decide", () => {
     );
   });
 
+  test("during an outage the last attempt naks until the breaker's probe, unless max_deliver ends it", () => {
+    const outage = decide(policy, {
+      outcome: { kind: "response", status: 503 },
+      attempt: 4,
+      random: noJitter,
+      outageMs: 45_000,
+    });
+    assert.deepEqual(outage, { action: "nak", delayMs: 45_000 });
+    const early = decide(policy, {
+      outcome: { kind: "timeout", error: "t" },
+      attempt: 1,
+      random: noJitter,
+      outageMs: 200,
+    });
+    assert.deepEqual(
+      early,
+      { action: "nak", delayMs: 1_000 },
+      "the backoff still applies when longer",
+    );
+    const serverLimit = decide(
+      { ...policy, maxDeliver: 4 },
+      { outcome: { kind: "response", status: 503 }, attempt: 4, outageMs: 1_000 },
+    );
+    assert.equal(serverLimit.action, "dead_letter");
+  });
+
   test("Retry-After wins when longer than the backoff, in seconds or as an HTTP date", () => {
     const seconds = decide(policy, {
       outcome: { kind: "response", status: 429, retryAfter: "20" },

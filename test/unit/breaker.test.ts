@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createCircuitBreaker } from "../../src/delivery/breaker.js";
+
+function setup(threshold = 3) {
+  let clock = 1_000_000;
+  const ready: string[] = [];
+  const breaker = createCircuitBreaker({
+    failureThreshold: threshold,
+    cooldownMs: 5_000,
+    maxCooldownMs: 12_000,
+    now: () => clock,
+    onReady: (origin) => ready.push(origin),
+  });
+  return { breaker, ready, advance: (ms: number) => (clock += ms) };
+}
+
+const A = "http://a.example";
+const B = "http://b.example";
+
+describe("circuit breaker", () => {
+  test("opens after the threshold of consecutive failures, per origin", () => {
+    const { breaker } = setup();
+    breaker.record(A, false);
+    breaker.record(A, false);
+    assert.equal(breaker.state(A), "closed");
+    breaker.record(A, false);
+    assert.equal(breaker.state(A), "open");
+    assert.equal(breaker.allows(A), false);
+    assert.equal(breaker.allows(B), true, "another origin is untouched");
+    assert.equal(breaker.remainingMs(A), 5_000);
+    breaker.close();
+  });
+
+  test("a success resets the count", () => {
+    const { breaker } = setup();
+    breaker.record(A, false);
+    breaker.record(A, false);
+    breaker.record(A, true);
+    breaker.record(A, false);
+    breaker.record(A, false);
+    assert.equal(breaker.state(A), "closed");
+    breaker.close();
+  });
+
+  test("after the cooldown exactly one probe goes; its success closes the circuit", () => {
+    const { breaker, advance } = setup();
+    for (let i = 0; i < 3; i++) breaker.record(A, false);
+    advance(5_000);
+    assert.equal(breaker.state(A), "half_open");
+    assert.equal(breaker.allows(A, true), true);
+    assert.equal(breaker.allows(A, true), false, "only one probe at a time");
+    breaker.record(A, true);
+    assert.equal(breaker.state(A), "closed");
+    assert.equal(breaker.allows(A), true);
+    breaker.close();
+  });
+
+  test("a failed probe reopens with a doubled cooldown, capped", () => {
+    const { breaker, advance } = setup();
+    for (let i = 0; i < 3; i++) breaker.record(A, false);
+    for (const expected of [10_000, 12_000, 12_000]) {
+      advance(breaker.remainingMs(A));
+      assert.ok(breaker.allows(A, true));
+      breaker.record(A, false);
+      assert.equal(breaker.state(A), "open");
+      assert.equal(breaker.remainingMs(A), expected);
+    }
+    breaker.close();
+  });
+
+  test("threshold 0 turns it off", () => {
+    const { breaker } = setup(0);
+    for (let i = 0; i < 50; i++) breaker.record(A, false);
+    assert.equal(breaker.allows(A), true);
+    assert.equal(breaker.state(A), "closed");
+    breaker.close();
+  });
+});
