@@ -77,6 +77,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       pullBatch: config.delivery.pullBatch,
       userAgent: USER_AGENT,
       idle: (account) => worker.idle(account),
+      breaker,
     },
     intake.signal,
   );

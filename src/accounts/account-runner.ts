@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { LimitFunction } from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
+import type { CircuitBreaker } from "../delivery/breaker.js";
 import type { DeadLetterPublish } from "../delivery/dead-letter.js";
 import { createDeliveryTarget, type DeliveryTarget } from "../delivery/target.js";
 import { connectAccount } from "../nats/connect.js";
@@ -27,6 +28,7 @@ export interface AccountRunnerOptions {
    * in a fraction of that.
    */
   readonly connectSlots: LimitFunction;
+  readonly breaker: CircuitBreaker;
   /** Resolves once none of this account's messages is in flight (see DeliveryWorker.idle). */
   readonly idle: (account: string) => Promise<void>;
   readonly onStatus?: (status: AccountStatus) => void;
@@ -122,6 +124,9 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     try {
       for await (const msg of messages) {
         const release = held.hold(msg);
+        // While the receiver's breaker is open this account stops pulling; the one message in
+        // hand is held with progress signals meanwhile.
+        await options.breaker.ready(target.url.origin, signal);
         try {
           await queue.push(
             account.name,

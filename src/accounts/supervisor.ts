@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
+import type { CircuitBreaker } from "../delivery/breaker.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { createAccountRunner, type AccountRunner } from "./account-runner.js";
@@ -13,6 +14,7 @@ export interface SupervisorOptions {
   readonly pullBatch: number;
   readonly userAgent: string;
   readonly idle: (account: string) => Promise<void>;
+  readonly breaker: CircuitBreaker;
 }
 
 /** Accounts connecting and verifying at the same time; see AccountRunnerOptions.connectSlots. */

@@ -4,7 +4,12 @@ export interface ConfigIssue {
   readonly key: string;
   /** `config.yaml:12`, `env STREAMHOOK_DELIVERY_MAX_ATTEMPTS`, `flag --log-level` or `default`. */
   readonly source: string;
+  /** Never holds the offending value: it may be a secret. */
   readonly message: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return `${issue.key} (${issue.source}): ${issue.message}`;
 }
 
 /** The configuration cannot be used. Lists every issue found, not just the first. */
@@ -14,6 +19,6 @@ export class ConfigError extends Error {
     readonly issues: readonly ConfigIssue[],
     options?: ErrorOptions,
   ) {
-    super(issues.map((i) => `${i.key} (${i.source}): ${i.message}`).join("\n"), options);
+    super(issues.map(formatIssue).join("\n"), options);
   }
 }

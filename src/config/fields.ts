@@ -3,7 +3,7 @@ import { decodeSecret } from "../delivery/signing.js";
 import { parseDuration } from "./duration.js";
 
 // Field types shared by the global configuration and the account objects. Environment variables
-// arrive as strings, so numbers, lists and durations accept their string forms too.
+// and flags arrive as strings, so numbers, lists, booleans and durations accept their string forms.
 
 function splitList(value: unknown): unknown {
   if (typeof value !== "string") return value;
@@ -13,31 +13,53 @@ function splitList(value: unknown): unknown {
     .filter((part) => part !== "");
 }
 
-export const integer = (min: number) =>
-  z.preprocess(
+/** A whole number of at least `min`: 1 for counts and sizes, 0 where 0 switches a feature off. */
+export const integer = (min: 0 | 1) => {
+  const message = min === 1 ? "expected a positive integer" : "expected a non-negative integer";
+  return z.preprocess(
     (v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: "expected a whole number" }).int("expected a whole number").min(min),
+    z.number({ error: message }).int(message).min(min, message),
   );
+};
 
-export const duration = z.unknown().transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: "custom", message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+function durationAtLeast(min: 0 | 1) {
+  return z.unknown().transform((value, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (ms < min) {
+      ctx.addIssue({ code: "custom", message: "must be longer than 0" });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** Milliseconds; 0 allowed (a backoff of 0 retries at once). */
+export const duration = durationAtLeast(0);
+/** Milliseconds, more than 0: timeouts and intervals, where 0 would mean "never" or a busy loop. */
+export const positiveDuration = durationAtLeast(1);
 
 export const durationList = z.preprocess(
   splitList,
-  z.array(duration).min(1, "needs at least one delay"),
+  z.array(duration, { error: "expected a list of durations" }).min(1, "needs at least one delay"),
 );
 
-export const stringList = z.preprocess(splitList, z.array(z.string().min(1)));
+export const stringList = z.preprocess(
+  splitList,
+  z.array(z.string().min(1), { error: "expected a list of strings" }),
+);
 
 export const statusList = z.preprocess(
   splitList,
-  z.array(integer(100).pipe(z.number().max(599, "expected an HTTP status"))),
+  z.array(
+    integer(1).pipe(z.number().min(100, "expected an HTTP status").max(599, "expected an HTTP status")),
+    { error: "expected a list of HTTP statuses" },
+  ),
 );
 
 export const booleanish = z.preprocess(
@@ -45,24 +67,39 @@ export const booleanish = z.preprocess(
   z.boolean({ error: "expected true or false" }),
 );
 
-export const httpUrl = z.string().refine((value) => {
+export const httpUrl = z.string({ error: "expected an http:// or https:// URL" }).refine((value) => {
   try {
     const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
   } catch {
     return false;
   }
 }, "expected an http:// or https:// URL");
 
-/** Never echoes the value: it is a secret. */
-export const webhookSecret = z.string().refine((value) => {
-  try {
-    decodeSecret(value);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a Standard Webhooks secret: "whsec_" followed by base64');
+/**
+ * The same check the signer makes, so a secret the configuration accepts can always sign. A raw
+ * secret is refused rather than guessed at: receivers decode `whsec_` secrets, and signing with the
+ * raw bytes instead would fail every verification. Messages never echo the value.
+ */
+export const webhookSecret = z
+  .string({ error: 'expected a Standard Webhooks secret, "whsec_" followed by base64' })
+  .refine((value) => {
+    try {
+      return decodeSecret(value).length > 0;
+    } catch {
+      return false;
+    }
+  }, 'expected a Standard Webhooks secret, "whsec_" followed by base64 (a raw secret is not accepted)');
+
+export const webhookBody = z.enum(["payload", "envelope"], {
+  error: 'expected "payload" or "envelope"',
+});
+
+/** YAML reads `x-version: 2` as a number; a header value is text either way. */
+const headerValue = z.preprocess(
+  (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
+  z.string({ error: "expected a string header value" }),
+);
 
 export const headerMap = z.preprocess(
   (v) => {
@@ -75,29 +112,32 @@ export const headerMap = z.preprocess(
   },
   z.record(
     z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "not a valid header name"),
-    z.string(),
-    {
-      error: "expected a map of header names to strings (a JSON object in the environment)",
-    },
+    headerValue,
+    { error: "expected a map of header names to strings (a JSON object in the environment)" },
   ),
 );
 
-export const natsServers = z.preprocess(splitList, z.array(z.string().min(1)).min(1));
+export const natsServers = z.preprocess(
+  splitList,
+  z
+    .array(z.string().min(1), { error: "expected a list of NATS server URLs" })
+    .min(1, "needs at least one server"),
+);
 
 export const tlsSchema = z.strictObject({
-  ca_file: z.string().optional(),
-  cert_file: z.string().optional(),
-  key_file: z.string().optional(),
+  ca_file: z.string().min(1).optional(),
+  cert_file: z.string().min(1).optional(),
+  key_file: z.string().min(1).optional(),
 });
 
-/** The `webhook.*` keys; every one optional so an account can override any subset. */
+/** The `webhook.*` keys; every one optional, so an account can override any subset. */
 export const webhookOverrides = z.strictObject({
   url: httpUrl.optional(),
   secret: webhookSecret.optional(),
   previous_secret: webhookSecret.optional(),
   headers: headerMap.optional(),
-  timeout: duration.optional(),
-  body: z.enum(["payload", "envelope"]).optional(),
+  timeout: positiveDuration.optional(),
+  body: webhookBody.optional(),
   tenant_field: z.string().min(1).optional(),
   allowed_hosts: stringList.optional(),
   max_connections: integer(1).optional(),
@@ -112,20 +152,41 @@ export const accountDeliveryOverrides = z.strictObject({
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-export const accountSchema = z.strictObject({
-  name: z.string().regex(ACCOUNT_NAME, "expected 1 to 64 of A-Z, a-z, 0-9, _ and -"),
-  stream: z.string().min(1),
-  consumer: z.string().min(1),
-  tenant_id: z.string().min(1).optional(),
-  credentials_file: z.string().min(1).optional(),
-  token: z.string().min(1).optional(),
-  user: z.string().min(1).optional(),
-  password: z.string().optional(),
-  servers: natsServers.optional(),
-  webhook: webhookOverrides.optional(),
-  delivery: accountDeliveryOverrides.optional(),
-  dlq_subject: z.string().min(1).optional(),
-  paused: booleanish.optional(),
-});
+const AUTH_CONFLICT = "use one way to authenticate: credentials_file, token, or user and password";
+
+/**
+ * An account object (SPEC section 3), in `accounts:` or a directory's meta.yaml. It lives here
+ * rather than in account.ts because the accounts directory imports it from this file.
+ */
+export const accountSchema = z
+  .strictObject({
+    name: z.string().regex(ACCOUNT_NAME, "expected 1 to 64 of A-Z, a-z, 0-9, _ and -"),
+    stream: z.string().min(1),
+    consumer: z.string().min(1),
+    tenant_id: z.string().min(1).optional(),
+    credentials_file: z.string().min(1).optional(),
+    token: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    password: z.string().optional(),
+    servers: natsServers.optional(),
+    webhook: webhookOverrides.optional(),
+    delivery: accountDeliveryOverrides.optional(),
+    dlq_subject: z.string().min(1).optional(),
+    paused: booleanish.optional(),
+  })
+  .superRefine((account, ctx) => {
+    const userPass = account.user !== undefined || account.password !== undefined;
+    if (account.token !== undefined && (account.credentials_file !== undefined || userPass)) {
+      ctx.addIssue({ code: "custom", path: ["token"], message: AUTH_CONFLICT });
+    } else if (userPass && account.credentials_file !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["user"], message: AUTH_CONFLICT });
+    }
+    if (account.user !== undefined && account.password === undefined) {
+      ctx.addIssue({ code: "custom", path: ["password"], message: "required with user" });
+    }
+    if (account.password !== undefined && account.user === undefined) {
+      ctx.addIssue({ code: "custom", path: ["user"], message: "required with password" });
+    }
+  });
 
 export type RawAccount = z.output<typeof accountSchema>;

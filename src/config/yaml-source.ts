@@ -1,15 +1,52 @@
-import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { ConfigError } from "./errors.js";
 import { interpolate } from "./interpolate.js";
+import { keyOf } from "./key-path.js";
 
 export interface YamlSource {
-  /** The document as plain data, `${VAR}` references already replaced. */
+  /**
+   * The document as plain data, `${VAR}` references already replaced. A key whose value is empty
+   * (`dlq:` with every child commented out) is left out, so it means "not set" rather than "null".
+   */
   readonly value: Record<string, unknown>;
-  /** `file:line` of the value at `path`, or of its nearest ancestor that the file has. */
-  locate(path: readonly (string | number)[]): string | undefined;
+  /** `file:line` of the key at `path`, or of its nearest ancestor that the file has. */
+  locate(path: readonly PropertyKey[]): string | undefined;
 }
 
-/** Parses a YAML configuration or meta.yaml text; every problem is a ConfigError naming file and line. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (child !== null) out[key] = withoutNulls(child);
+  }
+  return out;
+}
+
+/** Offset of the key at `path` (or of the list item), or of the deepest ancestor found. */
+function offsetOf(doc: Document, path: readonly PropertyKey[]): number | undefined {
+  let node: unknown = doc.contents;
+  let offset: number | undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(part));
+      if (pair === undefined) break;
+      if (isScalar(pair.key)) offset = pair.key.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === "number") {
+      const item: unknown = node.items[part];
+      if (typeof item !== "object" || item === null || !("range" in item)) break;
+      offset = (item as { range?: [number, number, number] }).range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+
+/**
+ * Parses a YAML configuration or meta.yaml text and interpolates it; every problem is a
+ * ConfigError naming the file and line.
+ */
 export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessEnv): YamlSource {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -20,6 +57,7 @@ export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessE
       doc.errors.map((error) => ({
         key: "(file)",
         source: lineOf(error.pos[0]),
+        // Only the first line: the rest quotes the source text, which may hold a secret.
         message: `invalid YAML: ${error.message.split("\n")[0] ?? error.code}`,
       })),
     );
@@ -28,29 +66,25 @@ export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessE
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map((m) => ({
-        key: m.path.join(".") || "(file)",
+        key: m.path.length === 0 ? "(file)" : keyOf(m.path),
         source: lineOf(m.offset),
-        message: `environment variable ${m.variable} is not set and has no default (\${${m.variable}:-default})`,
+        message: `environment variable ${m.variable} is not set and has no default (write \${${m.variable}:-default} for one)`,
       })),
     );
   }
   const contents = doc.contents;
   if (contents !== null && !isMap(contents)) {
     throw new ConfigError([
-      { key: "(file)", source: file, message: "expected a map of keys at the top level" },
+      { key: "(file)", source: lineOf(contents.range?.[0]), message: "expected a map of keys at the top level" },
     ]);
   }
-  const value = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const value = (withoutNulls(doc.toJS()) ?? {}) as Record<string, unknown>;
   return {
     value,
     locate(path) {
-      for (let depth = path.length; depth > 0; depth--) {
-        const node = doc.getIn(path.slice(0, depth), true) as
-          { range?: [number, number, number] } | undefined;
-        // A key whose value is missing or null still has a pair; fall back to the parent map then.
-        if (node?.range !== undefined) return lineOf(node.range[0]);
-      }
-      return undefined;
+      const found = offsetOf(doc, path);
+      return found === undefined ? undefined : lineOf(found);
     },
   };
 }
+

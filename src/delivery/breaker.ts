@@ -21,6 +21,8 @@ export interface CircuitBreaker {
   record(origin: string, up: boolean): void;
   /** Milliseconds until `origin` may be probed; 0 when closed. */
   remainingMs(origin: string): number;
+  /** Resolves once `origin` is not open (closed, or ready for its probe), or `signal` aborts. */
+  ready(origin: string, signal: AbortSignal): Promise<void>;
   /** Origins and their states, for metrics and status. */
   states(): Map<string, BreakerState>;
   close(): void;
@@ -43,6 +45,13 @@ interface Circuit {
  */
 export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
   const circuits = new Map<string, Circuit>();
+  const waiters = new Map<string, Set<() => void>>();
+
+  function wakeWaiters(origin: string): void {
+    const set = waiters.get(origin);
+    waiters.delete(origin);
+    for (const wake of set ?? []) wake();
+  }
   const now = options.now ?? Date.now;
   const enabled = options.failureThreshold > 0;
 
@@ -68,7 +77,10 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
     c.openUntil = now() + cooldownMs;
     c.probing = false;
     clearTimeout(c.timer);
-    c.timer = setTimeout(() => options.onReady?.(origin), cooldownMs);
+    c.timer = setTimeout(() => {
+      wakeWaiters(origin);
+      options.onReady?.(origin);
+    }, cooldownMs);
     c.timer.unref();
   }
 
@@ -98,6 +110,7 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
       refresh(c);
       if (up) {
         clearTimeout(c.timer);
+        wakeWaiters(origin);
         circuits.set(origin, {
           ...c,
           state: "closed",
@@ -120,6 +133,22 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
       if (c === undefined || c.state === "closed") return 0;
       return Math.max(0, c.openUntil - now());
     },
+    ready(origin, signal) {
+      const c = circuits.get(origin);
+      if (c !== undefined) refresh(c);
+      if (c?.state !== "open" || signal.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener("abort", done);
+          waiters.get(origin)?.delete(done);
+          resolve();
+        };
+        signal.addEventListener("abort", done, { once: true });
+        const set = waiters.get(origin) ?? new Set();
+        set.add(done);
+        waiters.set(origin, set);
+      });
+    },
     states() {
       const out = new Map<string, BreakerState>();
       for (const [origin, c] of circuits) {
@@ -130,6 +159,7 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
     },
     close() {
       for (const c of circuits.values()) clearTimeout(c.timer);
+      for (const origin of [...waiters.keys()]) wakeWaiters(origin);
     },
   };
 }

@@ -76,4 +76,26 @@ describe("circuit breaker", () => {
     assert.equal(breaker.state(A), "closed");
     breaker.close();
   });
+
+  test("ready() waits while open and resolves when the cooldown ends", async () => {
+    const breaker = createCircuitBreaker({
+      failureThreshold: 1,
+      cooldownMs: 60,
+      maxCooldownMs: 60,
+    });
+    await breaker.ready(A, new AbortController().signal);
+    breaker.record(A, false);
+    let resolved = false;
+    const waiting = breaker.ready(A, new AbortController().signal).then(() => {
+      resolved = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(resolved, false);
+    // The breaker's timer does not keep a process alive on its own (the daemon's sockets do).
+    const keepAlive = setTimeout(() => undefined, 1_000);
+    await waiting;
+    clearTimeout(keepAlive);
+    assert.equal(breaker.state(A), "half_open");
+    breaker.close();
+  });
 });
