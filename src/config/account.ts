@@ -1,84 +1,114 @@
-import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
-import type { RawAccount } from "./fields.js";
-import { ConfigError } from "./errors.js";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, resolve } from "node:path";
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import { accountSchema, PREVIOUS_WITHOUT_SECRET, type RawAccount } from "./fields.js";
+import { inReadingOrder, issuesFromZod } from "./issues.js";
+import { keyOf, type KeyPath } from "./key-path.js";
 import type { AccountConfig, AccountDefaults, Config } from "./types.js";
+import { parseYamlSource } from "./yaml-source.js";
+
+export { ACCOUNT_NAME, accountSchema, type RawAccount } from "./fields.js";
+
+/** The file that makes a subdirectory of the accounts directory an account. */
+export const ACCOUNT_FILE = "meta.yaml";
+/** The creds file a directory account uses when its meta.yaml names none. */
+export const DEFAULT_CREDENTIALS = "user.creds";
 
 export interface ResolveContext {
   /** Relative paths resolve against this directory. */
   readonly baseDir: string;
   readonly source: AccountConfig["source"];
-  /** Key prefix for errors, e.g. `accounts[2]` or `meta.yaml`. */
-  readonly key: string;
-  /** Where the account came from, for errors: `streamhook.yaml:14`, `env`, a meta.yaml path. */
+  /** Key prefix for errors, e.g. `accounts[2]`; empty or absent for a meta.yaml. */
+  readonly key?: string;
+  /** Where the account came from, for errors: `streamhook.yaml:14`, `env ...`, a meta.yaml path. */
   readonly origin: string;
-  /** Directory accounts use `<dir>/user.creds` when no credentials are named and the file exists. */
+  /** Where a key of this account came from, when known more precisely than `origin`. */
+  readonly sourceOf?: (path: KeyPath) => string | undefined;
+  /**
+   * Directory accounts use `<baseDir>/user.creds` when they name no credentials (nor a token or a
+   * user) and the file exists.
+   */
   readonly defaultCredentials?: boolean;
 }
 
-/** Merges an account object with the global settings it inherits and overrides. */
+function resolvePath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function credentialsOf(raw: RawAccount, context: ResolveContext): string | undefined {
+  if (raw.credentials_file !== undefined) return resolvePath(context.baseDir, raw.credentials_file);
+  const otherAuth = raw.token !== undefined || raw.user !== undefined;
+  if (context.defaultCredentials !== true || otherAuth) return undefined;
+  const candidate = resolve(context.baseDir, DEFAULT_CREDENTIALS);
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/**
+ * Merges a validated account object with the global settings it inherits and overrides: any
+ * `webhook.*` key replaces the global one, except `headers`, which merge, the account winning.
+ * Throws a ConfigError when the result cannot deliver (no webhook URL anywhere).
+ */
 export function resolveAccount(
   raw: RawAccount,
-  defaults: AccountDefaults,
+  globals: AccountDefaults,
   context: ResolveContext,
 ): AccountConfig {
   const w = raw.webhook ?? {};
   const d = raw.delivery ?? {};
-  const url = w.url ?? defaults.webhook.url;
+  const issue = (path: KeyPath, message: string): ConfigIssue => ({
+    key: keyOf(context.key === undefined || context.key === "" ? path : [context.key, ...path]),
+    source: context.sourceOf?.(path) ?? context.origin,
+    message,
+  });
+  const issues: ConfigIssue[] = [];
+  const url = w.url ?? globals.webhook.url;
   if (url === undefined) {
-    throw new ConfigError([
-      {
-        key: `${context.key}.webhook.url`,
-        source: context.origin,
-        message: "no webhook URL: set webhook.url globally or for this account",
-      },
-    ]);
+    issues.push(
+      issue(
+        ["webhook", "url"],
+        "required: this account has no webhook.url and there is no global one (webhook.url or STREAMHOOK_WEBHOOK_URL)",
+      ),
+    );
   }
-  let credentialsFile =
-    raw.credentials_file === undefined
-      ? undefined
-      : resolvePath(context.baseDir, raw.credentials_file);
-  if (credentialsFile === undefined && context.defaultCredentials === true) {
-    const candidate = resolve(context.baseDir, "user.creds");
-    if (existsSync(candidate)) credentialsFile = candidate;
+  const secret = w.secret ?? globals.webhook.secret;
+  // Checked where it is written: a global previous_secret is checked against the global secret.
+  if (w.previous_secret !== undefined && secret === undefined) {
+    issues.push(issue(["webhook", "previous_secret"], PREVIOUS_WITHOUT_SECRET));
   }
+  if (url === undefined || issues.length > 0) throw new ConfigError(issues);
   return {
     name: raw.name,
     source: context.source,
     stream: raw.stream,
     consumer: raw.consumer,
     tenantId: raw.tenant_id,
-    credentialsFile,
+    credentialsFile: credentialsOf(raw, context),
     token: raw.token,
     user: raw.user,
     password: raw.password,
-    servers: raw.servers ?? defaults.servers,
-    tls: defaults.tls,
+    servers: raw.servers ?? globals.servers,
+    tls: globals.tls,
     webhook: {
       url,
-      secret: w.secret ?? defaults.webhook.secret,
-      previousSecret: w.previous_secret ?? defaults.webhook.previousSecret,
-      headers: { ...defaults.webhook.headers, ...w.headers },
-      timeoutMs: w.timeout ?? defaults.webhook.timeoutMs,
-      body: w.body ?? defaults.webhook.body,
-      tenantField: w.tenant_field ?? defaults.webhook.tenantField,
-      allowedHosts: w.allowed_hosts ?? defaults.webhook.allowedHosts,
-      maxConnections: w.max_connections ?? defaults.webhook.maxConnections,
+      secret,
+      previousSecret: w.previous_secret ?? globals.webhook.previousSecret,
+      headers: { ...globals.webhook.headers, ...w.headers },
+      timeoutMs: w.timeout ?? globals.webhook.timeoutMs,
+      body: w.body ?? globals.webhook.body,
+      tenantField: w.tenant_field ?? globals.webhook.tenantField,
+      allowedHosts: w.allowed_hosts ?? globals.webhook.allowedHosts,
+      maxConnections: w.max_connections ?? globals.webhook.maxConnections,
     },
     delivery: {
-      maxAttempts: d.max_attempts ?? defaults.delivery.maxAttempts,
-      backoffMs: d.backoff ?? defaults.delivery.backoffMs,
-      accountConcurrency: d.account_concurrency ?? defaults.delivery.accountConcurrency,
-      terminalStatuses: d.terminal_statuses ?? defaults.delivery.terminalStatuses,
+      maxAttempts: d.max_attempts ?? globals.delivery.maxAttempts,
+      backoffMs: d.backoff ?? globals.delivery.backoffMs,
+      accountConcurrency: d.account_concurrency ?? globals.delivery.accountConcurrency,
+      terminalStatuses: d.terminal_statuses ?? globals.delivery.terminalStatuses,
     },
-    maxRetryAfterMs: defaults.delivery.maxRetryAfterMs,
-    dlqSubject: raw.dlq_subject ?? defaults.dlqSubject,
+    maxRetryAfterMs: globals.delivery.maxRetryAfterMs,
+    dlqSubject: raw.dlq_subject ?? globals.dlqSubject,
     paused: raw.paused ?? false,
   };
-}
-
-function resolvePath(baseDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
 /** What accounts inherit from a loaded configuration. */
@@ -90,4 +120,61 @@ export function accountDefaults(config: Config): AccountDefaults {
     delivery: config.delivery,
     dlqSubject: config.dlq.subject,
   };
+}
+
+/**
+ * Validates the text of an account directory's meta.yaml (`path`, e.g. `<dir>/acme/meta.yaml`)
+ * and resolves it against the globals. The account is named after its directory; a `name` in the
+ * file must match it. Every problem is a ConfigError whose sources are `<path>:<line>`.
+ */
+export function parseAccountText(
+  text: string,
+  path: string,
+  globals: AccountDefaults,
+  env: NodeJS.ProcessEnv,
+): AccountConfig {
+  const dir = dirname(path);
+  const name = basename(dir);
+  const yaml = parseYamlSource(text, path, env);
+  const sourceOf = (p: KeyPath): string => yaml.locate(p) ?? path;
+  const value: Record<string, unknown> = { ...yaml.value };
+  if (value.name === undefined) value.name = name;
+  else if (value.name !== name) {
+    throw new ConfigError([
+      {
+        key: "name",
+        source: sourceOf(["name"]),
+        message: `${JSON.stringify(value.name)} does not match the directory name ${JSON.stringify(name)}`,
+      },
+    ]);
+  }
+  const parsed = accountSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new ConfigError(inReadingOrder(issuesFromZod(parsed.error, value, sourceOf)));
+  }
+  return resolveAccount(parsed.data, globals, {
+    baseDir: dir,
+    source: "directory",
+    origin: path,
+    sourceOf: (p) => yaml.locate(p),
+    defaultCredentials: true,
+  });
+}
+
+/** Reads, validates and resolves an account directory's meta.yaml; see parseAccountText. */
+export function parseAccountFile(
+  path: string,
+  globals: AccountDefaults,
+  env: NodeJS.ProcessEnv = process.env,
+): AccountConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigError([{ key: "(file)", source: path, message: `cannot read: ${code}` }], {
+      cause: error,
+    });
+  }
+  return parseAccountText(text, path, globals, env);
 }

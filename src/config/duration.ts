@@ -10,7 +10,9 @@ export class DurationError extends Error {
 
 function checked(ms: number): number {
   if (ms > MAX_DURATION_MS) {
-    throw new DurationError(`longer than the longest timer Node.js supports (${MAX_DURATION_MS} ms, about 24 days)`);
+    throw new DurationError(
+      `longer than the longest timer Node.js supports (${MAX_DURATION_MS} ms, about 24 days)`,
+    );
   }
   return ms;
 }

@@ -57,7 +57,9 @@ export const stringList = z.preprocess(
 export const statusList = z.preprocess(
   splitList,
   z.array(
-    integer(1).pipe(z.number().min(100, "expected an HTTP status").max(599, "expected an HTTP status")),
+    integer(1).pipe(
+      z.number().min(100, "expected an HTTP status").max(599, "expected an HTTP status"),
+    ),
     { error: "expected a list of HTTP statuses" },
   ),
 );
@@ -67,14 +69,16 @@ export const booleanish = z.preprocess(
   z.boolean({ error: "expected true or false" }),
 );
 
-export const httpUrl = z.string({ error: "expected an http:// or https:// URL" }).refine((value) => {
-  try {
-    const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-  } catch {
-    return false;
-  }
-}, "expected an http:// or https:// URL");
+export const httpUrl = z
+  .string({ error: "expected an http:// or https:// URL" })
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "expected an http:// or https:// URL");
 
 /**
  * The same check the signer makes, so a secret the configuration accepts can always sign. A raw
@@ -90,6 +94,9 @@ export const webhookSecret = z
       return false;
     }
   }, 'expected a Standard Webhooks secret, "whsec_" followed by base64 (a raw secret is not accepted)');
+
+export const PREVIOUS_WITHOUT_SECRET =
+  "set without webhook.secret: the previous secret only signs alongside the current one";
 
 export const webhookBody = z.enum(["payload", "envelope"], {
   error: 'expected "payload" or "envelope"',

@@ -1,93 +1,23 @@
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import type { z } from "zod";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { resolveAccount } from "./account.js";
-import { ENV_ACCOUNT, ENV_ACCOUNT_TRIGGERS, ENV_KEYS } from "./env.js";
+import { addEnvAccount, applyEnv, applyFlags } from "./env.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { inReadingOrder, issuesFromZod } from "./issues.js";
+import type { KeyPath } from "./key-path.js";
 import { configSchema, type RawConfig } from "./schema.js";
-import type { AccountConfig, AccountDefaults, Config } from "./types.js";
+import { createSourceMap, type SourceMap } from "./sources.js";
+import type { AccountConfig, AccountDefaults, Config, TlsConfig } from "./types.js";
 import { parseYamlSource, type YamlSource } from "./yaml-source.js";
 
 export interface LoadOptions {
-  /** The YAML file; defaults to `STREAMHOOK_CONFIG`. */
+  /** The YAML file (`--config`); defaults to `STREAMHOOK_CONFIG`; none is fine. */
   readonly file?: string | undefined;
   readonly env: NodeJS.ProcessEnv;
   /** Command-line overrides by dotted key, e.g. `{ "log.level": "debug" }`. */
   readonly flags?: Readonly<Record<string, unknown>>;
-  /** Relative paths outside the YAML file resolve against this. Default: process.cwd(). */
+  /** Relative paths not written in the YAML file resolve against this. Default: process.cwd(). */
   readonly cwd?: string;
-}
-
-type Path = readonly PropertyKey[];
-
-function keyOf(path: Path): string {
-  let key = "";
-  for (const part of path) {
-    if (typeof part === "number") key += `[${part}]`;
-    else key += key === "" ? String(part) : `.${String(part)}`;
-  }
-  return key === "" ? "(root)" : key;
-}
-
-function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
-  const parts = dotted.split(".");
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    if (typeof next !== "object" || next === null || Array.isArray(next)) node[part] = {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1] ?? ""] = value;
-}
-
-/**
- * Where each value came from. Values set by the environment or flags are recorded by key; the
- * rest is found in the YAML document, and whatever is in neither is a default.
- */
-class Sources {
-  readonly #explicit = new Map<string, string>();
-  constructor(readonly yaml: YamlSource | undefined) {}
-
-  record(key: string, source: string): void {
-    this.#explicit.set(key, source);
-  }
-
-  of(path: Path): string {
-    for (let depth = path.length; depth >= 0; depth--) {
-      const found = this.#explicit.get(keyOf(path.slice(0, depth)));
-      if (found !== undefined) return found;
-    }
-    const located = this.yaml?.locate(path.filter((p) => typeof p !== "symbol"));
-    return located ?? "default";
-  }
-}
-
-function valueAt(input: unknown, path: Path): unknown {
-  let node = input;
-  for (const part of path) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[part];
-  }
-  return node;
-}
-
-function issuesOf(error: z.ZodError, sources: Sources, input: unknown): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        const path = [...issue.path, key];
-        issues.push({ key: keyOf(path), source: sources.of(path), message: "unknown key" });
-      }
-      continue;
-    }
-    const message =
-      issue.code === "invalid_type" && valueAt(input, issue.path) === undefined
-        ? "required"
-        : issue.message;
-    issues.push({ key: keyOf(issue.path), source: sources.of(issue.path), message });
-  }
-  return issues;
 }
 
 function readYaml(file: string, env: NodeJS.ProcessEnv, origin: string): YamlSource {
@@ -98,147 +28,173 @@ function readYaml(file: string, env: NodeJS.ProcessEnv, origin: string): YamlSou
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new ConfigError(
       [{ key: "config", source: origin, message: `cannot read ${file}: ${code}` }],
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   return parseYamlSource(text, file, env);
 }
 
-function envAccount(
-  env: NodeJS.ProcessEnv,
-  sources: Sources,
-  index: number,
-): Record<string, unknown> | undefined {
-  if (!ENV_ACCOUNT_TRIGGERS.some((name) => (env[name] ?? "") !== "")) return undefined;
-  const account: Record<string, unknown> = { name: "default" };
-  sources.record(`accounts[${index}]`, "env STREAMHOOK_STREAM/STREAMHOOK_CONSUMER");
-  for (const [name, key] of Object.entries(ENV_ACCOUNT)) {
-    const value = env[name];
-    if (value === undefined || value === "") continue;
-    account[key] = value;
-    sources.record(`accounts[${index}].${key}`, `env ${name}`);
-  }
-  return account;
+/**
+ * Relative paths resolve against the directory of the file that wrote them, so a configuration
+ * can be moved together with its creds; paths from the environment or a flag resolve against the
+ * working directory, as a shell user expects.
+ */
+function pathResolver(file: string | undefined, cwd: string, sources: SourceMap) {
+  return (path: KeyPath, value: string): string => {
+    if (isAbsolute(value)) return value;
+    const fromFile = file !== undefined && sources.explicit(path) === undefined;
+    return resolve(fromFile ? dirname(file) : cwd, value);
+  };
 }
 
-function defaultsOf(raw: RawConfig): AccountDefaults {
+type ResolvePath = ReturnType<typeof pathResolver>;
+
+function tlsOf(tls: RawConfig["nats"]["tls"], resolvePath: ResolvePath): TlsConfig | undefined {
+  if (tls === undefined) return undefined;
+  const at = (key: "ca_file" | "cert_file" | "key_file"): string | undefined => {
+    const value = tls[key];
+    return value === undefined ? undefined : resolvePath(["nats", "tls", key], value);
+  };
+  const [caFile, certFile, keyFile] = [at("ca_file"), at("cert_file"), at("key_file")];
+  return {
+    ...(caFile !== undefined && { caFile }),
+    ...(certFile !== undefined && { certFile }),
+    ...(keyFile !== undefined && { keyFile }),
+  };
+}
+
+function globalsOf(raw: RawConfig, tls: TlsConfig | undefined): AccountDefaults {
   const w = raw.webhook;
+  const d = raw.delivery;
   return {
     servers: raw.nats.servers,
-    tls: tlsOf(raw.nats.tls),
+    tls,
     webhook: {
       url: w.url,
       secret: w.secret,
       previousSecret: w.previous_secret,
-      headers: w.headers ?? {},
-      timeoutMs: w.timeout ?? 10_000,
-      body: w.body ?? "payload",
-      tenantField: w.tenant_field ?? "tenant_id",
-      allowedHosts: w.allowed_hosts ?? [],
-      maxConnections: w.max_connections ?? 32,
+      headers: w.headers,
+      timeoutMs: w.timeout,
+      body: w.body,
+      tenantField: w.tenant_field,
+      allowedHosts: w.allowed_hosts,
+      maxConnections: w.max_connections,
     },
     delivery: {
-      concurrency: raw.delivery.concurrency,
-      accountConcurrency: raw.delivery.account_concurrency,
-      maxAttempts: raw.delivery.max_attempts,
-      backoffMs: raw.delivery.backoff,
-      maxRetryAfterMs: raw.delivery.max_retry_after,
-      terminalStatuses: raw.delivery.terminal_statuses,
-      pullBatch: raw.delivery.pull_batch,
-      queueCapacity: raw.delivery.queue_capacity,
+      concurrency: d.concurrency,
+      accountConcurrency: d.account_concurrency,
+      maxAttempts: d.max_attempts,
+      backoffMs: d.backoff,
+      maxRetryAfterMs: d.max_retry_after,
+      terminalStatuses: d.terminal_statuses,
+      pullBatch: d.pull_batch,
+      queueCapacity: d.queue_capacity,
     },
     dlqSubject: raw.dlq.subject,
   };
 }
 
-function tlsOf(tls: RawConfig["nats"]["tls"]): Config["nats"]["tls"] {
-  if (tls === undefined) return undefined;
-  return {
-    ...(tls.ca_file !== undefined && { caFile: tls.ca_file }),
-    ...(tls.cert_file !== undefined && { certFile: tls.cert_file }),
-    ...(tls.key_file !== undefined && { keyFile: tls.key_file }),
-  };
-}
-
-function listenOf(listen: string): Config["http"]["listen"] {
-  if (listen === "off") return undefined;
-  const colon = listen.lastIndexOf(":");
-  return {
-    host: listen.slice(0, colon).replace(/^\[(.*)\]$/, "$1"),
-    port: Number(listen.slice(colon + 1)),
-  };
-}
-
 /**
- * Loads the configuration from defaults, the YAML file, the environment and flags (the later
- * winning), validates all of it, and reports every problem at once with its key and source.
+ * One issue for a missing global webhook.url, naming the accounts that needed it, rather than one
+ * per account: the fix is usually the global key.
  */
-export function loadConfig(options: LoadOptions): Config {
-  const { env } = options;
-  const cwd = options.cwd ?? process.cwd();
-  const fileOrigin = options.file !== undefined ? "flag --config" : "env STREAMHOOK_CONFIG";
-  const fileOption =
-    options.file ?? (env.STREAMHOOK_CONFIG === "" ? undefined : env.STREAMHOOK_CONFIG);
-  const file = fileOption === undefined ? undefined : resolve(cwd, fileOption);
-  const yaml = file === undefined ? undefined : readYaml(file, env, fileOrigin);
-  const sources = new Sources(yaml);
-  const input: Record<string, unknown> = structuredClone(yaml?.value ?? {});
+function missingUrlIssue(raw: RawConfig, sources: SourceMap): ConfigIssue | undefined {
+  if (raw.webhook.url !== undefined) return undefined;
+  const without = raw.accounts
+    .map((account, index) => ({ account, index }))
+    .filter(({ account }) => account.webhook?.url === undefined)
+    .map(({ account, index }) => `accounts[${index}] "${account.name}"`);
+  if (without.length === 0) return undefined;
+  return {
+    key: "webhook.url",
+    source: sources.of(["webhook", "url"]),
+    message: `required (or STREAMHOOK_WEBHOOK_URL), unless every account has its own: ${without.join(", ")} has none`,
+  };
+}
 
-  for (const [name, key] of Object.entries(ENV_KEYS)) {
-    const value = env[name];
-    if (value === undefined || value === "") continue;
-    setPath(input, key, value);
-    sources.record(key, `env ${name}`);
-  }
-  const staticCount = Array.isArray(input.accounts) ? input.accounts.length : 0;
-  const fromEnv = envAccount(env, sources, staticCount);
-  if (fromEnv !== undefined) {
-    input.accounts = [
-      ...(Array.isArray(input.accounts) ? (input.accounts as unknown[]) : []),
-      fromEnv,
-    ];
-  }
-  for (const [key, value] of Object.entries(options.flags ?? {})) {
-    setPath(input, key, value);
-    sources.record(key, `flag --${key.replace(/[._]/g, "-")}`);
-  }
-
-  const parsed = configSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(issuesOf(parsed.error, sources, input));
-  const raw = parsed.data;
-  const defaults = defaultsOf(raw);
+function resolveAccounts(
+  raw: RawConfig,
+  globals: AccountDefaults,
+  context: {
+    sources: SourceMap;
+    envIndex: number | undefined;
+    cwd: string;
+    file: string | undefined;
+  },
+): { accounts: AccountConfig[]; issues: ConfigIssue[] } {
+  const { sources, envIndex, cwd, file } = context;
   const issues: ConfigIssue[] = [];
   const accounts: AccountConfig[] = [];
-  const seen = new Set<string>();
+  const firstIndex = new Map<string, number>();
   raw.accounts.forEach((account, index) => {
     const key = `accounts[${index}]`;
-    const isEnv = fromEnv !== undefined && index === staticCount;
-    if (seen.has(account.name)) {
+    const first = firstIndex.get(account.name);
+    if (first !== undefined) {
       issues.push({
         key: `${key}.name`,
         source: sources.of(["accounts", index, "name"]),
-        message: `duplicate account name "${account.name}"`,
+        message: `duplicate account name "${account.name}" (also accounts[${first}])`,
       });
       return;
     }
-    seen.add(account.name);
+    firstIndex.set(account.name, index);
+    const isEnv = index === envIndex;
     try {
       accounts.push(
-        resolveAccount(account, defaults, {
+        resolveAccount(account, globals, {
           baseDir: isEnv || file === undefined ? cwd : dirname(file),
           source: isEnv ? "env" : "static",
           key,
           origin: sources.of(["accounts", index]),
+          sourceOf: (path) => sources.of(["accounts", index, ...path]),
         }),
       );
     } catch (error) {
-      if (error instanceof ConfigError) issues.push(...error.issues);
-      else throw error;
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
     }
   });
-  if (accounts.length === 0 && issues.length === 0 && raw.accounts_dir === undefined) {
+  return { accounts, issues };
+}
+
+/**
+ * Loads the configuration from defaults, the YAML file, the environment and flags (the later
+ * winning), validates all of it, and throws one ConfigError listing every problem, each with its
+ * dotted key and where its value came from.
+ */
+export function loadConfig(options: LoadOptions): Config {
+  const { env } = options;
+  const cwd = options.cwd ?? process.cwd();
+  const fromEnv = env.STREAMHOOK_CONFIG === "" ? undefined : env.STREAMHOOK_CONFIG;
+  const fileOption = options.file ?? fromEnv;
+  const file = fileOption === undefined ? undefined : resolve(cwd, fileOption);
+  const origin = options.file !== undefined ? "flag --config" : "env STREAMHOOK_CONFIG";
+  const yaml = file === undefined ? undefined : readYaml(file, env, origin);
+
+  const sources = createSourceMap(yaml);
+  const input = structuredClone(yaml?.value ?? {});
+  applyEnv(input, env, sources);
+  const envIndex = addEnvAccount(input, env, sources);
+  applyFlags(input, options.flags ?? {}, sources);
+
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(inReadingOrder(issuesFromZod(parsed.error, input, sources.of)));
+  }
+  const raw = parsed.data;
+
+  const resolvePath = pathResolver(file, cwd, sources);
+  const tls = tlsOf(raw.nats.tls, resolvePath);
+  const globals = globalsOf(raw, tls);
+  const issues: ConfigIssue[] = [];
+  const missingUrl = missingUrlIssue(raw, sources);
+  if (missingUrl !== undefined) issues.push(missingUrl);
+  const resolved = resolveAccounts(raw, globals, { sources, envIndex, cwd, file });
+  // With the global URL missing, each account would repeat that one problem.
+  issues.push(
+    ...resolved.issues.filter((i) => missingUrl === undefined || !i.key.endsWith(".webhook.url")),
+  );
+  if (raw.accounts.length === 0 && raw.accounts_dir === undefined) {
     issues.push({
       key: "accounts",
       source: sources.of(["accounts"]),
@@ -246,25 +202,23 @@ export function loadConfig(options: LoadOptions): Config {
         "no accounts: list them under accounts, set accounts_dir, or set STREAMHOOK_STREAM and STREAMHOOK_CONSUMER",
     });
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(inReadingOrder(issues));
 
   return {
-    nats: { servers: raw.nats.servers, tls: defaults.tls },
+    nats: { servers: raw.nats.servers, tls },
     accountsDir:
-      raw.accounts_dir === undefined
-        ? undefined
-        : resolve(file === undefined ? cwd : dirname(file), raw.accounts_dir),
+      raw.accounts_dir === undefined ? undefined : resolvePath(["accounts_dir"], raw.accounts_dir),
     accountsRescanIntervalMs: raw.accounts_rescan_interval,
-    accounts,
-    webhook: defaults.webhook,
-    delivery: defaults.delivery,
+    accounts: resolved.accounts,
+    webhook: globals.webhook,
+    delivery: globals.delivery,
     breaker: {
       failureThreshold: raw.breaker.failure_threshold,
       cooldownMs: raw.breaker.cooldown,
       maxCooldownMs: raw.breaker.max_cooldown,
     },
     dlq: { subject: raw.dlq.subject },
-    http: { listen: listenOf(raw.http.listen) },
+    http: { listen: raw.http.listen },
     log: raw.log,
     shutdownTimeoutMs: raw.shutdown_timeout,
     configFile: file,

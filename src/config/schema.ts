@@ -7,6 +7,7 @@ import {
   integer,
   natsServers,
   positiveDuration,
+  PREVIOUS_WITHOUT_SECRET,
   statusList,
   stringList,
   tlsSchema,
@@ -17,32 +18,35 @@ import {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** `host:port`, `[v6]:port`, `:port` (every interface) or `off`. */
-const listen = z
-  .string({ error: 'expected "host:port" or "off"' })
-  .transform((value, ctx) => {
-    if (value === "off") return undefined;
-    const match = /^(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(value);
-    const port = Number(match?.[2]);
-    if (match === null || port > 65_535) {
-      ctx.addIssue({ code: "custom", message: 'expected "host:port" (port 0 to 65535) or "off"' });
-      return z.NEVER;
-    }
-    const host = (match[1] ?? "").replace(/^\[(.*)\]$/, "$1");
-    return { host: host === "" ? "0.0.0.0" : host, port };
-  });
+const listen = z.string({ error: 'expected "host:port" or "off"' }).transform((value, ctx) => {
+  if (value === "off") return undefined;
+  const match = /^(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65_535) {
+    ctx.addIssue({ code: "custom", message: 'expected "host:port" (port 0 to 65535) or "off"' });
+    return z.NEVER;
+  }
+  const host = (match[1] ?? "").replace(/^\[(.*)\]$/, "$1");
+  return { host: host === "" ? "0.0.0.0" : host, port };
+});
 
 // Every section is prefaulted with {} so that its own field defaults apply when it is absent:
 // the defaults of SPEC section 2 are written once, here.
 
 /** The global `webhook.*`: the account overrides plus the defaults every account inherits. */
-const webhookSchema = webhookOverrides.extend({
-  headers: headerMap.default({}),
-  timeout: positiveDuration.default(10_000),
-  body: webhookBody.default("payload"),
-  tenant_field: z.string().min(1).default("tenant_id"),
-  allowed_hosts: stringList.default([]),
-  max_connections: integer(1).default(32),
-});
+const webhookSchema = webhookOverrides
+  .extend({
+    headers: headerMap.default({}),
+    timeout: positiveDuration.default(10_000),
+    body: webhookBody.default("payload"),
+    tenant_field: z.string().min(1).default("tenant_id"),
+    allowed_hosts: stringList.default([]),
+    max_connections: integer(1).default(32),
+  })
+  .refine((w) => w.previous_secret === undefined || w.secret !== undefined, {
+    path: ["previous_secret"],
+    message: PREVIOUS_WITHOUT_SECRET,
+  });
 
 /** The whole configuration, in its YAML (snake_case) form, with the defaults of the contract. */
 export const configSchema = z.strictObject({
@@ -83,7 +87,9 @@ export const configSchema = z.strictObject({
   http: z.strictObject({ listen: listen.prefault("0.0.0.0:8080") }).prefault({}),
   log: z
     .strictObject({
-      level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+      level: z
+        .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` })
+        .default("info"),
       format: z.enum(["json", "pretty"], { error: 'expected "json" or "pretty"' }).default("json"),
     })
     .prefault({}),

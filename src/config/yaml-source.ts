@@ -52,15 +52,14 @@ export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessE
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined): string =>
     offset === undefined ? file : `${file}:${lineCounter.linePos(offset).line}`;
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => ({
-        key: "(file)",
-        source: lineOf(error.pos[0]),
-        // Only the first line: the rest quotes the source text, which may hold a secret.
-        message: `invalid YAML: ${error.message.split("\n")[0] ?? error.code}`,
-      })),
-    );
+  const [first] = doc.errors;
+  if (first !== undefined) {
+    // One error: after the first, yaml mostly reports the same mistake again. Only the message's
+    // first line, with quoted source text removed, as that text may be a secret.
+    const message = (first.message.split("\n")[0] ?? first.code).replace(/: ".*"$/, "");
+    throw new ConfigError([
+      { key: "(file)", source: lineOf(first.pos[0]), message: `invalid YAML: ${message}` },
+    ]);
   }
   const missing = interpolate(doc, env);
   if (missing.length > 0) {
@@ -75,10 +74,24 @@ export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessE
   const contents = doc.contents;
   if (contents !== null && !isMap(contents)) {
     throw new ConfigError([
-      { key: "(file)", source: lineOf(contents.range?.[0]), message: "expected a map of keys at the top level" },
+      {
+        key: "(file)",
+        source: lineOf(contents.range?.[0]),
+        message: "expected a map of keys at the top level",
+      },
     ]);
   }
-  const value = (withoutNulls(doc.toJS()) ?? {}) as Record<string, unknown>;
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    // An alias to an anchor that does not exist, or an alias-bomb beyond yaml's limit.
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new ConfigError([{ key: "(file)", source: file, message: `invalid YAML: ${message}` }], {
+      cause: error,
+    });
+  }
+  const value = (withoutNulls(data) ?? {}) as Record<string, unknown>;
   return {
     value,
     locate(path) {
@@ -87,4 +100,3 @@ export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessE
     },
   };
 }
-

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import {
+  accountDefaults,
+  ConfigError,
+  loadConfig,
+  parseAccountFile,
+  parseAccountText,
+  type AccountDefaults,
+} from "../../src/config/index.js";
+
+const root = mkdtempSync(join(tmpdir(), "streamhook-accounts-"));
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+const SECRET = "whsec_dGhpcyBpcyBhIHRlc3Qgc2VjcmV0IGtleSE=";
+
+function globals(env: NodeJS.ProcessEnv = {}): AccountDefaults {
+  return accountDefaults(
+    loadConfig({
+      env: {
+        STREAMHOOK_ACCOUNTS_DIR: root,
+        STREAMHOOK_WEBHOOK_URL: "https://global.example.com/hook",
+        STREAMHOOK_WEBHOOK_HEADERS: '{"x-a":"global","x-b":"global"}',
+        STREAMHOOK_DLQ_SUBJECT: "dlq.{account}",
+        ...env,
+      },
+      cwd: root,
+    }),
+  );
+}
+
+function accountDir(name: string, meta: string, files: Record<string, string> = {}): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "meta.yaml"), meta);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return join(dir, "meta.yaml");
+}
+
+function issuesOf(fn: () => unknown): [string, string, string][] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.issues.map((i) => [i.key, i.source, i.message]);
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("parseAccountFile", () => {
+  test("a directory account inherits the globals, merges headers and uses user.creds", () => {
+    const path = accountDir(
+      "acme",
+      `stream: ORDERS
+consumer: webhook
+tenant_id: acme
+webhook:
+  headers: { x-b: acme }
+  timeout: 3s
+delivery: { max_attempts: 4 }
+`,
+      { "user.creds": "creds" },
+    );
+    const account = parseAccountFile(path, globals());
+    assert.equal(account.name, "acme");
+    assert.equal(account.source, "directory");
+    assert.equal(account.stream, "ORDERS");
+    assert.equal(account.consumer, "webhook");
+    assert.equal(account.tenantId, "acme");
+    assert.equal(account.credentialsFile, join(root, "acme", "user.creds"));
+    assert.equal(account.webhook.url, "https://global.example.com/hook");
+    assert.deepEqual(account.webhook.headers, { "x-a": "global", "x-b": "acme" });
+    assert.equal(account.webhook.timeoutMs, 3_000);
+    assert.equal(account.delivery.maxAttempts, 4);
+    assert.equal(account.delivery.accountConcurrency, 32);
+    assert.equal(account.dlqSubject, "dlq.{account}");
+    assert.equal(account.paused, false);
+  });
+
+  test("user.creds is used only when it exists and no other credentials are named", () => {
+    const none = accountDir("bare", "stream: S\nconsumer: C\n");
+    assert.equal(parseAccountFile(none, globals()).credentialsFile, undefined);
+
+    const named = accountDir(
+      "named",
+      "stream: S\nconsumer: C\ncredentials_file: ../shared/x.creds\n",
+      {
+        "user.creds": "creds",
+      },
+    );
+    assert.equal(
+      parseAccountFile(named, globals()).credentialsFile,
+      join(root, "shared", "x.creds"),
+    );
+
+    const token = accountDir("token", "stream: S\nconsumer: C\ntoken: t0k3n\n", {
+      "user.creds": "creds",
+    });
+    const account = parseAccountFile(token, globals());
+    assert.equal(account.credentialsFile, undefined);
+    assert.equal(account.token, "t0k3n");
+  });
+
+  test("a name in meta.yaml must match the directory", () => {
+    const path = accountDir("globex", "stream: S\nconsumer: C\nname: initech\n");
+    assert.deepEqual(
+      issuesOf(() => parseAccountFile(path, globals())),
+      [["name", `${path}:3`, '"initech" does not match the directory name "globex"']],
+    );
+    const same = accountDir("same", "name: same\nstream: S\nconsumer: C\n");
+    assert.equal(parseAccountFile(same, globals()).name, "same");
+  });
+
+  test("every problem names meta.yaml and its line", () => {
+    const path = accountDir(
+      "broken",
+      `stream: S
+webhook:
+  url: ftp://nope
+  bogus_key: 1
+delivery:
+  max_attempts: 0
+`,
+    );
+    assert.deepEqual(
+      issuesOf(() => parseAccountFile(path, globals())),
+      [
+        ["webhook.url", `${path}:3`, "expected an http:// or https:// URL"],
+        ["webhook.bogus_key", `${path}:4`, "unknown key"],
+        ["delivery.max_attempts", `${path}:6`, "expected a positive integer"],
+        ["consumer", path, "required"],
+      ],
+    );
+  });
+
+  test("without a global webhook URL, an account without its own is invalid", () => {
+    const path = accountDir("nourl", "stream: S\nconsumer: C\n");
+    const issues = issuesOf(() => parseAccountFile(path, globals({ STREAMHOOK_WEBHOOK_URL: "" })));
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0]?.[0], "webhook.url");
+    assert.equal(issues[0][1], path);
+
+    const own = accountDir("ownurl", "stream: S\nconsumer: C\nwebhook: { url: 'http://own/x' }\n");
+    const account = parseAccountFile(own, globals({ STREAMHOOK_WEBHOOK_URL: "" }));
+    assert.equal(account.webhook.url, "http://own/x");
+  });
+
+  test("meta.yaml is interpolated from the given environment", () => {
+    const path = accountDir(
+      "interp",
+      "stream: ${STREAM}\nconsumer: C\nwebhook: { secret: '${S}' }\n",
+    );
+    const account = parseAccountFile(path, globals(), { STREAM: "FROM_ENV", S: SECRET });
+    assert.equal(account.stream, "FROM_ENV");
+    assert.equal(account.webhook.secret, SECRET);
+  });
+
+  test("an unreadable meta.yaml is a ConfigError with its cause", () => {
+    const path = join(root, "missing", "meta.yaml");
+    assert.throws(
+      () => parseAccountFile(path, globals()),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues[0]?.source === path &&
+        /ENOENT/.test(error.message) &&
+        error.cause instanceof Error,
+    );
+  });
+
+  test("parseAccountText takes the text already read", () => {
+    const path = join(root, "text", "meta.yaml");
+    const account = parseAccountText("stream: S\nconsumer: C\npaused: true\n", path, globals(), {});
+    assert.equal(account.name, "text");
+    assert.equal(account.paused, true);
+  });
+});
