@@ -1,528 +1,61 @@
 // A real nats-server for tests and the demo: free ports, a temporary JetStream store, and either
 // no authentication or operator mode with generated accounts. No test-framework imports here.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+// The pieces live next to this file; everything callers use is re-exported from here.
+import { mkdtempSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { connect, credsAuthenticator } from "@nats-io/transport-node";
+import { freePort } from "./free-port.js";
 import {
-  encodeAccount,
-  encodeOperator,
-  encodeUser,
-  fmtCreds,
-  type OperatorLimits,
-  type RevocationList,
-} from "@nats-io/jwt";
-import { createAccount, createOperator, createUser, fromSeed, type KeyPair } from "@nats-io/nkeys";
+  SYSTEM_ACCOUNT,
+  type AccountChanges,
+  type AccountIdentity,
+  type OperatorIdentity,
+  type UserIdentity,
+  type UserOptions,
+} from "./identities.js";
+import { findNatsServer } from "./nats-binary.js";
+import { waitReady } from "./readiness.js";
+import { configText, type Ports, type StartNatsServerOptions } from "./server-config.js";
 import {
-  AckPolicy,
-  DeliverPolicy,
-  StorageType,
-  jetstreamManager,
-  type ConsumerInfo,
-  type StreamInfo,
-} from "@nats-io/jetstream";
-import { connect, credsAuthenticator, nanos, type NatsConnection } from "@nats-io/transport-node";
+  OutputBuffer,
+  launch,
+  portInUse,
+  releaseTempDir,
+  terminate,
+  trackTempDir,
+  type Running,
+} from "./server-process.js";
+import {
+  changedAccountJwt,
+  createTrust,
+  newUser,
+  nowSeconds,
+  type AccountRecord,
+  type Trust,
+} from "./trust.js";
 
-// ---------------------------------------------------------------------------------------------
-// Finding the binary
-
-export class NatsServerNotFoundError extends Error {
-  override readonly name = "NatsServerNotFoundError";
-}
-
-/** nats-server exited or never became healthy; `output` is the tail of its stdout and stderr. */
-export class NatsServerStartError extends Error {
-  override readonly name = "NatsServerStartError";
-  constructor(
-    message: string,
-    readonly output: string,
-  ) {
-    super(output === "" ? message : `${message}\n--- nats-server output ---\n${output}`);
-  }
-}
-
-const FALLBACK_DIRS = ["/usr/sbin", "/usr/local/bin", "/usr/bin", "/usr/local/sbin"] as const;
-
-const INSTALL_ADVICE =
-  "Install it (Debian/Ubuntu, as root: `apt-get install -y nats-server`, or run " +
-  "scripts/ensure-nats-server.sh; elsewhere see " +
-  "https://docs.nats.io/running-a-nats-service/introduction/installation), " +
-  "or set NATS_SERVER_BIN to its path.";
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The nats-server binary: `NATS_SERVER_BIN`, else `PATH`, else /usr/sbin, /usr/local/bin, ... */
-export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.NATS_SERVER_BIN;
-  if (configured !== undefined && configured !== "") {
-    if (isExecutable(configured)) return configured;
-    throw new NatsServerNotFoundError(
-      `NATS_SERVER_BIN=${configured} is not an executable file. ${INSTALL_ADVICE}`,
-    );
-  }
-  const pathDirs = (env.PATH ?? "").split(delimiter).filter((d) => d !== "");
-  for (const dir of [...pathDirs, ...FALLBACK_DIRS]) {
-    const candidate = join(dir, "nats-server");
-    if (isExecutable(candidate)) return candidate;
-  }
-  throw new NatsServerNotFoundError(`nats-server was not found. ${INSTALL_ADVICE}`);
-}
-
-/** `nats-server --version`, e.g. "nats-server: v2.9.10". */
-export function natsServerVersion(bin: string = findNatsServer()): string {
-  return spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Identities: operator, accounts, users
-
-export interface OperatorIdentity {
-  readonly name: string;
-  readonly publicKey: string;
-  readonly seed: string;
-  readonly jwt: string;
-}
-
-export interface SigningKeyIdentity {
-  readonly publicKey: string;
-  readonly seed: string;
-}
-
-export interface AccountIdentity {
-  readonly name: string;
-  readonly publicKey: string;
-  readonly seed: string;
-  /** The account JWT the server currently knows (changes with `updateAccount`). */
-  readonly jwt: string;
-  /** Present with `signingKeys: true`: users are then issued by this key, not the account key. */
-  readonly signingKey?: SigningKeyIdentity;
-}
-
-export interface UserIdentity {
-  readonly account: string;
-  readonly name: string;
-  readonly publicKey: string;
-  readonly seed: string;
-  readonly jwt: string;
-  /** The text of a `.creds` file. */
-  readonly creds: string;
-}
-
-export interface UserOptions {
-  readonly name?: string;
-  /** Absolute expiry, unix time in seconds (the JWT `exp` claim). */
-  readonly expires?: number;
-  /** Expiry relative to now, in seconds. */
-  readonly expiresInSeconds?: number;
-}
-
-export interface AccountChanges {
-  /** Merged over the unlimited defaults. */
-  readonly limits?: Readonly<OperatorLimits>;
-  /** User public key -> unix seconds: users issued at or before that time are refused. */
-  readonly revocations?: Readonly<RevocationList>;
-}
-
-export const SYSTEM_ACCOUNT = "SYS";
-
-// In operator mode, a limit an account JWT leaves out counts as zero: no NATS limits means no
-// connections, no JetStream limits means no JetStream. Every limit is therefore spelled out.
-const UNLIMITED_NATS: Readonly<OperatorLimits> = {
-  subs: -1,
-  data: -1,
-  payload: -1,
-  imports: -1,
-  exports: -1,
-  wildcards: true,
-  conn: -1,
-  leaf: -1,
-};
-const UNLIMITED_JETSTREAM: Readonly<OperatorLimits> = {
-  mem_storage: -1,
-  disk_storage: -1,
-  streams: -1,
-  consumer: -1,
-  mem_max_stream_bytes: -1,
-  disk_max_stream_bytes: -1,
-  max_ack_pending: -1,
-  max_bytes_required: false,
-};
-// The system account must not have JetStream.
-const SYSTEM_LIMITS: Readonly<OperatorLimits> = { ...UNLIMITED_NATS };
-const TENANT_LIMITS: Readonly<OperatorLimits> = { ...UNLIMITED_NATS, ...UNLIMITED_JETSTREAM };
-
-const seedText = (kp: KeyPair): string => new TextDecoder().decode(kp.getSeed());
-const keyPair = (seed: string): KeyPair => fromSeed(new TextEncoder().encode(seed));
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-interface AccountRecord {
-  identity: AccountIdentity;
-  readonly limits: Readonly<OperatorLimits>;
-  revocations: Readonly<RevocationList>;
-}
-
-interface Trust {
-  readonly operator: OperatorIdentity;
-  readonly accounts: Map<string, AccountRecord>;
-}
-
-async function accountJwt(
-  name: string,
-  account: KeyPair,
-  signingKey: string | undefined,
-  nats: { limits: Readonly<OperatorLimits>; revocations: Readonly<RevocationList> },
-  operator: OperatorIdentity,
-): Promise<string> {
-  const claims = {
-    limits: { ...nats.limits },
-    ...(Object.keys(nats.revocations).length > 0 && { revocations: { ...nats.revocations } }),
-    ...(signingKey !== undefined && { signing_keys: [signingKey] }),
-  };
-  return encodeAccount(name, account, claims, { signer: keyPair(operator.seed) });
-}
-
-async function newAccount(
-  name: string,
-  limits: Readonly<OperatorLimits>,
-  withSigningKey: boolean,
-  operator: OperatorIdentity,
-): Promise<AccountRecord> {
-  const kp = createAccount();
-  const sk = withSigningKey ? createAccount() : undefined;
-  const signingKey =
-    sk === undefined ? undefined : { publicKey: sk.getPublicKey(), seed: seedText(sk) };
-  const jwt = await accountJwt(
-    name,
-    kp,
-    signingKey?.publicKey,
-    { limits, revocations: {} },
-    operator,
-  );
-  const identity: AccountIdentity = {
-    name,
-    publicKey: kp.getPublicKey(),
-    seed: seedText(kp),
-    jwt,
-    ...(signingKey !== undefined && { signingKey }),
-  };
-  return { identity, limits, revocations: {} };
-}
-
-async function createTrust(names: readonly string[], signingKeys: boolean): Promise<Trust> {
-  if (names.includes(SYSTEM_ACCOUNT)) {
-    throw new Error(`"${SYSTEM_ACCOUNT}" is the system account's name; choose another`);
-  }
-  if (new Set(names).size !== names.length) throw new Error("account names must be unique");
-  const okp = createOperator();
-  const sys = createAccount();
-  const jwt = await encodeOperator("streamhook-test", okp, {
-    system_account: sys.getPublicKey(),
-  });
-  const operator: OperatorIdentity = {
-    name: "streamhook-test",
-    publicKey: okp.getPublicKey(),
-    seed: seedText(okp),
-    jwt,
-  };
-  const sysJwt = await encodeAccount(
-    SYSTEM_ACCOUNT,
-    sys,
-    { limits: { ...SYSTEM_LIMITS } },
-    { signer: okp },
-  );
-  const accounts = new Map<string, AccountRecord>([
-    [
-      SYSTEM_ACCOUNT,
-      {
-        identity: {
-          name: SYSTEM_ACCOUNT,
-          publicKey: sys.getPublicKey(),
-          seed: seedText(sys),
-          jwt: sysJwt,
-        },
-        limits: SYSTEM_LIMITS,
-        revocations: {},
-      },
-    ],
-  ]);
-  for (const name of names) {
-    accounts.set(name, await newAccount(name, TENANT_LIMITS, signingKeys, operator));
-  }
-  return { operator, accounts };
-}
-
-function expiry(options: UserOptions): number {
-  if (options.expires !== undefined) return options.expires;
-  if (options.expiresInSeconds !== undefined) return nowSeconds() + options.expiresInSeconds;
-  return 0;
-}
-
-async function newUser(account: AccountIdentity, options: UserOptions): Promise<UserIdentity> {
-  const user = createUser();
-  const name = options.name ?? `${account.name}-user`;
-  const accountKey = keyPair(account.seed);
-  const encodeOptions = {
-    exp: expiry(options),
-    ...(account.signingKey !== undefined && { signer: keyPair(account.signingKey.seed) }),
-  };
-  const jwt = await encodeUser(name, user, accountKey, {}, encodeOptions);
-  return {
-    account: account.name,
-    name,
-    publicKey: user.getPublicKey(),
-    seed: seedText(user),
-    jwt,
-    creds: new TextDecoder().decode(fmtCreds(jwt, user)),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Configuration
-
-export interface StartNatsServerOptions {
-  /** Tenant account names: operator mode (plus a system account "SYS"). Omitted: no auth. */
-  readonly accounts?: readonly string[];
-  /** Enable JetStream (default true). */
-  readonly jetstream?: boolean;
-  /** Client port; default a free one. */
-  readonly port?: number;
-  /** JetStream store directory to use (and keep on stop), e.g. to restart on the same data. */
-  readonly storeDir?: string;
-  /** Appended verbatim to the generated configuration. */
-  readonly extraConfig?: string;
-  /** Give each tenant account a signing key and issue its users with it. */
-  readonly signingKeys?: boolean;
-  /** How long start-up may take before it is an error (default 20 s). */
-  readonly startTimeoutMs?: number;
-}
-
-interface Ports {
-  readonly client: number;
-  readonly monitor: number;
-}
-
-const quote = (s: string): string => JSON.stringify(s);
-
-function operatorConfig(trust: Trust): string[] {
-  const system = trust.accounts.get(SYSTEM_ACCOUNT);
-  if (system === undefined) throw new Error("no system account");
-  const preload = [...trust.accounts.values()].map(
-    (a) => `  ${a.identity.publicKey}: ${quote(a.identity.jwt)}`,
-  );
-  return [
-    `operator: ${quote(trust.operator.jwt)}`,
-    `system_account: ${system.identity.publicKey}`,
-    "resolver: MEMORY",
-    `resolver_preload: {\n${preload.join("\n")}\n}`,
-  ];
-}
-
-function configText(
-  ports: Ports,
-  storeDir: string,
-  options: StartNatsServerOptions,
-  trust: Trust | undefined,
-): string {
-  const lines = [
-    `server_name: "streamhook-test"`,
-    `listen: "127.0.0.1:${ports.client}"`,
-    `http: "127.0.0.1:${ports.monitor}"`,
-  ];
-  if (options.jetstream ?? true) {
-    lines.push(`jetstream: { store_dir: ${quote(storeDir)}, max_mem: 256MB, max_file: 2GB }`);
-  }
-  if (trust !== undefined) lines.push(...operatorConfig(trust));
-  if (options.extraConfig !== undefined) lines.push(options.extraConfig);
-  return `${lines.join("\n")}\n`;
-}
-
-/** A port the OS just handed out; someone else may take it before we bind, so callers retry. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-const live = new Set<ChildProcess>();
-/** Temporary directories of servers not stopped yet. */
-const liveDirs = new Set<string>();
-let exitHookInstalled = false;
-
-/**
- * When this process exits (normally, by process.exit or an uncaught error), kills every server
- * still running and removes its temporary directory.
- */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-    for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
-/**
- * A `sh` that kills `pid` and removes `dir` once our end of its stdin closes, which the kernel
- * does when this process dies in any way, including SIGKILL and signals that skip 'exit'.
- */
-function spawnWatchdog(pid: number, dir: string): ChildProcess {
-  const script = 'read -r _; kill -9 "$0" 2>/dev/null; rm -rf -- "$1"';
-  const watchdog = spawn("/bin/sh", ["-c", script, String(pid), dir], {
-    stdio: ["pipe", "ignore", "ignore"],
-  });
-  watchdog.on("error", () => {
-    // Best effort: without /bin/sh only the 'exit' hook protects against leaks.
-  });
-  watchdog.unref();
-  if (watchdog.stdin instanceof Socket) watchdog.stdin.unref();
-  return watchdog;
-}
-
-const MAX_OUTPUT = 64 * 1024;
-
-class OutputBuffer {
-  private text = "";
-  append(chunk: Buffer): void {
-    this.text += chunk.toString("utf8");
-    if (this.text.length > MAX_OUTPUT) this.text = this.text.slice(-MAX_OUTPUT);
-  }
-  clear(): void {
-    this.text = "";
-  }
-  toString(): string {
-    return this.text;
-  }
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-}
-
-const hasExited = (child: ChildProcess): boolean =>
-  child.exitCode !== null || child.signalCode !== null;
-
-function launch(bin: string, dir: string, conf: string, output: OutputBuffer): Running {
-  const child = spawn(bin, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<void>((resolve) => {
-    child.once("close", () => {
-      resolve();
-    });
-    child.once("error", (error) => {
-      output.append(Buffer.from(`spawn ${bin}: ${error.message}\n`));
-      resolve();
-    });
-  });
-  child.stdout.on("data", (chunk: Buffer) => {
-    output.append(chunk);
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output.append(chunk);
-  });
-  live.add(child);
-  // Never `kill 0` (the whole process group) when the spawn itself failed.
-  const watchdog = child.pid === undefined ? undefined : spawnWatchdog(child.pid, dir);
-  void exited.then(() => {
-    live.delete(child);
-    watchdog?.kill("SIGKILL");
-  });
-  return { child, exited };
-}
-
-/** Signals the process, escalating to SIGKILL after `graceMs`, and waits until it is gone. */
-async function terminate(running: Running, signal: NodeJS.Signals, graceMs = 5_000): Promise<void> {
-  if (!hasExited(running.child)) {
-    running.child.kill(signal);
-    const timer = setTimeout(() => running.child.kill("SIGKILL"), graceMs);
-    await running.exited;
-    clearTimeout(timer);
-  }
-  await running.exited;
-}
-
-async function getJson(url: string): Promise<{ ok: boolean; body: unknown }> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    const body: unknown = await response.json().catch(() => undefined);
-    return { ok: response.ok, body };
-  } catch {
-    return { ok: false, body: undefined }; // Not listening yet.
-  }
-}
-
-/**
- * /healthz answers 200 once the client port accepts connections. nats-server 2.9 ignores
- * `js-enabled-only` (2.10+) and starts its monitor before JetStream, so with JetStream /jsz must
- * also show it enabled.
- */
-async function healthy(monitorPort: number, jetstream: boolean): Promise<boolean> {
-  const base = `http://127.0.0.1:${monitorPort}`;
-  const query = jetstream ? "?js-enabled-only=true" : "";
-  if (!(await getJson(`${base}/healthz${query}`)).ok) return false;
-  if (!jetstream) return true;
-  const jsz = await getJson(`${base}/jsz`);
-  if (!jsz.ok || typeof jsz.body !== "object" || jsz.body === null) return false;
-  return !("disabled" in jsz.body) || jsz.body.disabled !== true;
-}
-
-/** Resolves when /healthz answers 200; rejects at once when the process exits. */
-async function waitReady(
-  running: Running,
-  ports: Ports,
-  jetstream: boolean,
-  output: OutputBuffer,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const state = { gone: false };
-  void running.exited.then(() => (state.gone = true));
-  for (;;) {
-    if (state.gone) {
-      const { exitCode, signalCode } = running.child;
-      throw new NatsServerStartError(
-        `nats-server exited during start-up (code ${String(exitCode)}, signal ${String(signalCode)})`,
-        output.toString(),
-      );
-    }
-    if (await healthy(ports.monitor, jetstream)) return;
-    if (Date.now() > deadline) {
-      await terminate(running, "SIGKILL");
-      throw new NatsServerStartError(
-        `nats-server was not healthy within ${timeoutMs} ms`,
-        output.toString(),
-      );
-    }
-    await Promise.race([delay(20), running.exited]);
-  }
-}
-
-const portInUse = (output: OutputBuffer): boolean =>
-  /address already in use/i.test(output.toString());
-
-// ---------------------------------------------------------------------------------------------
-// The handle
+export { freePort } from "./free-port.js";
+export {
+  SYSTEM_ACCOUNT,
+  type AccountChanges,
+  type AccountIdentity,
+  type OperatorIdentity,
+  type SigningKeyIdentity,
+  type UserIdentity,
+  type UserOptions,
+} from "./identities.js";
+export { NatsServerNotFoundError, findNatsServer, natsServerVersion } from "./nats-binary.js";
+export {
+  provision,
+  type ProvisionOptions,
+  type ProvisionTarget,
+  type Provisioned,
+} from "./provision.js";
+export { NatsServerStartError } from "./readiness.js";
+export type { StartNatsServerOptions } from "./server-config.js";
 
 export interface NatsServerHandle {
   /** nats://127.0.0.1:PORT */
@@ -575,8 +108,7 @@ class NatsServer implements NatsServerHandle {
     private readonly trust: Trust | undefined,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), "streamhook-nats-"));
-    liveDirs.add(this.dir);
-    installExitHook();
+    trackTempDir(this.dir);
     this.storeDir = options.storeDir ?? join(this.dir, "store");
     this.conf = join(this.dir, "nats.conf");
   }
@@ -654,7 +186,7 @@ class NatsServer implements NatsServerHandle {
     this.stopped = true;
     if (this.running !== undefined) await terminate(this.running, "SIGTERM");
     await rm(this.dir, { recursive: true, force: true });
-    liveDirs.delete(this.dir);
+    releaseTempDir(this.dir);
   }
 
   async kill(): Promise<void> {
@@ -695,18 +227,10 @@ class NatsServer implements NatsServerHandle {
 
   async updateAccount(account: string, changes: AccountChanges): Promise<AccountIdentity> {
     const record = this.record(account);
-    const limits = { ...record.limits, ...changes.limits };
-    const revocations = { ...record.revocations, ...changes.revocations };
     const { identity } = record;
     const operator = this.trust?.operator;
     if (operator === undefined) throw new Error("updateAccount needs operator mode");
-    const jwt = await accountJwt(
-      identity.name,
-      keyPair(identity.seed),
-      identity.signingKey?.publicKey,
-      { limits, revocations },
-      operator,
-    );
+    const { jwt, revocations } = await changedAccountJwt(record, changes, operator);
     await this.pushAccountJwt(identity.publicKey, jwt);
     record.identity = { ...identity, jwt };
     record.revocations = revocations;
@@ -758,70 +282,4 @@ export async function startNatsServer(
     throw error;
   }
   return server;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Provisioning, as an operator does before streamhook runs
-
-export interface ProvisionOptions {
-  readonly stream: string;
-  readonly subjects: readonly string[];
-  /** Durable pull consumer, explicit acks. */
-  readonly consumer: string;
-  /** Default 30 s. */
-  readonly ackWaitMs?: number;
-  /** Default -1 (unlimited). */
-  readonly maxDeliver?: number;
-  /** Default 10000. */
-  readonly maxAckPending?: number;
-  readonly filterSubject?: string;
-  /** Default "file". */
-  readonly storage?: "file" | "memory";
-}
-
-export type ProvisionTarget =
-  NatsConnection | { readonly url: string; readonly creds?: string | Uint8Array };
-
-export interface Provisioned {
-  readonly stream: StreamInfo;
-  readonly consumer: ConsumerInfo;
-}
-
-async function connectTo(target: ProvisionTarget): Promise<{ nc: NatsConnection; own: boolean }> {
-  if (!("url" in target)) return { nc: target, own: false };
-  const creds =
-    typeof target.creds === "string" ? new TextEncoder().encode(target.creds) : target.creds;
-  const nc = await connect({
-    servers: target.url,
-    ...(creds !== undefined && { authenticator: credsAuthenticator(creds) }),
-  });
-  return { nc, own: true };
-}
-
-/** Creates (or confirms, when identical) a stream and a durable pull consumer with explicit acks. */
-export async function provision(
-  target: ProvisionTarget,
-  options: ProvisionOptions,
-): Promise<Provisioned> {
-  const { nc, own } = await connectTo(target);
-  try {
-    const jsm = await jetstreamManager(nc);
-    const stream = await jsm.streams.add({
-      name: options.stream,
-      subjects: [...options.subjects],
-      storage: options.storage === "memory" ? StorageType.Memory : StorageType.File,
-    });
-    const consumer = await jsm.consumers.add(options.stream, {
-      durable_name: options.consumer,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(options.ackWaitMs ?? 30_000),
-      max_deliver: options.maxDeliver ?? -1,
-      max_ack_pending: options.maxAckPending ?? 10_000,
-      ...(options.filterSubject !== undefined && { filter_subject: options.filterSubject }),
-    });
-    return { stream, consumer };
-  } finally {
-    if (own) await nc.close();
-  }
 }
