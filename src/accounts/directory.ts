@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { resolveAccount } from "../config/account.js";
+import { parseAccountText } from "../config/account.js";
 import { ConfigError } from "../config/errors.js";
-import { ACCOUNT_NAME, accountSchema } from "../config/fields.js";
+import { ACCOUNT_NAME } from "../config/fields.js";
 import type { AccountConfig, AccountDefaults } from "../config/types.js";
-import { parseYamlSource } from "../config/yaml-source.js";
 import { parseCreds } from "../nats/creds.js";
 
 export const META_FILE = "meta.yaml";
@@ -53,38 +52,7 @@ export function readAccountDir(
   const metaPath = join(dir, META_FILE);
   try {
     const text = readFileSync(metaPath, "utf8");
-    const source = parseYamlSource(text, metaPath, env);
-    const value: Record<string, unknown> = { ...source.value };
-    if (value.name === undefined) value.name = name;
-    else if (value.name !== name) {
-      throw new ConfigError([
-        {
-          key: "name",
-          source: source.locate(["name"]) ?? metaPath,
-          message: `${JSON.stringify(value.name)} does not match the directory name "${name}"`,
-        },
-      ]);
-    }
-    const parsed = accountSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new ConfigError(
-        parsed.error.issues.map((issue) => ({
-          key: issue.path.map(String).join(".") || "(file)",
-          source: source.locate(issue.path.filter((p) => typeof p !== "symbol")) ?? metaPath,
-          message:
-            issue.code === "unrecognized_keys"
-              ? `unknown key ${issue.keys.join(", ")}`
-              : issue.message,
-        })),
-      );
-    }
-    const account = resolveAccount(parsed.data, defaults, {
-      baseDir: dir,
-      source: "directory",
-      key: name,
-      origin: metaPath,
-      defaultCredentials: true,
-    });
+    const account = parseAccountText(text, metaPath, defaults, env);
     const hash = createHash("sha256").update(text);
     if (account.credentialsFile !== undefined) {
       let creds: string;
