@@ -12,8 +12,13 @@ import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/trans
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/index.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
-import type { NatsServerHandle } from "../../src/testing/nats-server.js";
-import { provision, type ProvisionOptions } from "../../src/testing/nats-server.js";
+import { startReceiver, type Receiver, type Script } from "../../src/testing/receiver.js";
+import {
+  provision,
+  startNatsServer,
+  type NatsServerHandle,
+  type ProvisionOptions,
+} from "../../src/testing/nats-server.js";
 
 export const newSecret = (): string => `whsec_${randomBytes(32).toString("base64")}`;
 
@@ -74,4 +79,33 @@ export async function consumerIdle(
 ): Promise<boolean> {
   const info = await jsm.consumers.info(stream, consumer);
   return info.num_pending === 0 && info.num_ack_pending === 0;
+}
+
+export interface SingleAccountEnv {
+  readonly server: NatsServerHandle;
+  readonly receiver: Receiver;
+  readonly acme: AccountFixture;
+  close(): Promise<void>;
+}
+
+/** A server with one account "acme", its stream and consumer, and a scripted receiver. */
+export async function singleAccountEnv(
+  resources: ProvisionOptions,
+  script?: Script,
+): Promise<SingleAccountEnv> {
+  const dir = tempDir();
+  const server = await startNatsServer({ accounts: ["acme"] });
+  const receiver = await startReceiver(script);
+  const acme = await accountFixture(server, "acme", dir.path, resources);
+  return {
+    server,
+    receiver,
+    acme,
+    async close() {
+      await acme.close();
+      await receiver.close();
+      await server.stop();
+      dir.remove();
+    },
+  };
 }

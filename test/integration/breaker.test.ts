@@ -1,42 +1,29 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
-import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
 import {
-  accountFixture,
   consumerIdle,
   runDaemon,
-  tempDir,
-  type AccountFixture,
+  singleAccountEnv,
+  type SingleAccountEnv,
 } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
 
 describe("circuit breaker: a receiver outage dead-letters nothing", () => {
-  let server: NatsServerHandle;
-  let receiver: Receiver;
-  let acme: AccountFixture;
-  const dir = tempDir();
+  let env: SingleAccountEnv;
   let downUntil = 0;
 
   before(async () => {
-    server = await startNatsServer({ accounts: ["acme"] });
-    receiver = await startReceiver(() => ({ status: Date.now() < downUntil ? 503 : 200 }));
-    acme = await accountFixture(server, "acme", dir.path, {
-      stream: "OUTAGE",
-      subjects: ["outage.>"],
-      consumer: "hook",
-    });
-    await acme.jsm.streams.add({ name: "OUTAGE_DLQ", subjects: ["dlq.outage"] });
+    env = await singleAccountEnv(
+      { stream: "OUTAGE", subjects: ["outage.>"], consumer: "hook" },
+      () => ({ status: Date.now() < downUntil ? 503 : 200 }),
+    );
+    await env.acme.jsm.streams.add({ name: "OUTAGE_DLQ", subjects: ["dlq.outage"] });
   });
 
-  after(async () => {
-    await acme.close();
-    await receiver.close();
-    await server.stop();
-    dir.remove();
-  });
+  after(() => env.close());
 
   test("503 for 20 s with max_attempts 3 and 1 s backoff: everything arrives after recovery", async () => {
+    const { server, receiver, acme } = env;
     downUntil = Date.now() + 20_000;
     const count = 20;
     for (let i = 0; i < count; i++) await acme.js.publish("outage.x", JSON.stringify({ i }));

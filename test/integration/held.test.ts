@@ -1,41 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
-import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
 import {
-  accountFixture,
   consumerIdle,
   runDaemon,
-  tempDir,
-  type AccountFixture,
+  singleAccountEnv,
+  type SingleAccountEnv,
 } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
 
 describe("held messages never reach ack_wait", () => {
-  let server: NatsServerHandle;
-  let receiver: Receiver;
-  let acme: AccountFixture;
-  const dir = tempDir();
+  let env: SingleAccountEnv;
 
   before(async () => {
-    server = await startNatsServer({ accounts: ["acme"] });
-    receiver = await startReceiver(() => ({ status: 200, delayMs: 300 }));
-    acme = await accountFixture(server, "acme", dir.path, {
-      stream: "SLOW",
-      subjects: ["slow.>"],
-      consumer: "hook",
-      ackWaitMs: 2_000,
-    });
+    env = await singleAccountEnv(
+      { stream: "SLOW", subjects: ["slow.>"], consumer: "hook", ackWaitMs: 2_000 },
+      () => ({ status: 200, delayMs: 300 }),
+    );
   });
 
-  after(async () => {
-    await acme.close();
-    await receiver.close();
-    await server.stop();
-    dir.remove();
-  });
+  after(() => env.close());
 
   test("30 messages through a 300 ms receiver one at a time, with ack_wait 2 s: each arrives once", async () => {
+    const { server, receiver, acme } = env;
     for (let i = 0; i < 30; i++) await acme.js.publish("slow.x", JSON.stringify({ i }));
     const { daemon } = runDaemon({
       STREAMHOOK_NATS_SERVERS: server.url,
