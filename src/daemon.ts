@@ -1,3 +1,4 @@
+import type { AddressInfo } from "node:net";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { scanAccountsDir } from "./accounts/directory.js";
@@ -8,6 +9,7 @@ import type { Config } from "./config/types.js";
 import { createCircuitBreaker } from "./delivery/breaker.js";
 import { createDeliveryWorker, type DeliveryObserver } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
+import { startHttpServer, type HttpServer } from "./http/server.js";
 import { FairQueue } from "./pipeline/fair-queue.js";
 import type { InboundMessage } from "./pipeline/inbound-message.js";
 import { USER_AGENT } from "./version.js";
@@ -21,6 +23,8 @@ export interface Daemon {
   stop(): Promise<void>;
   /** Settles when the daemon has stopped, by `stop()` or by a fatal error. */
   readonly done: Promise<void>;
+  /** The HTTP server's address once it listens; undefined when `http.listen` is off. */
+  httpAddress(): Promise<AddressInfo | undefined>;
 }
 
 export interface DaemonOptions {
@@ -118,6 +122,28 @@ export function startDaemon(options: DaemonOptions): Daemon {
     });
   }
 
+  const http: Promise<HttpServer | undefined> =
+    config.http.listen === undefined
+      ? Promise.resolve(undefined)
+      : startHttpServer({
+          ...config.http.listen,
+          logger,
+          accounts: () => supervisor.accounts(),
+          stopping: () => stopping !== undefined,
+        });
+  http.catch((error: unknown) => {
+    // Without its probes an orchestrator cannot manage the daemon: treat it as fatal.
+    logger.fatal({ err: error, listen: config.http.listen }, "HTTP server failed to start");
+    stopping ??= shutdown().then(
+      () => {
+        rejectDone(error);
+      },
+      () => {
+        rejectDone(error);
+      },
+    );
+  });
+
   async function shutdown(): Promise<void> {
     const failures: unknown[] = [];
     const step = async (name: string, fn: () => Promise<void> | void): Promise<void> => {
@@ -156,6 +182,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
     await step("drain connections", () => supervisor.stopped());
     await step("close webhook client", () => client.close());
     breaker.close();
+    await step("close HTTP server", async () => {
+      const server = await http.catch(() => undefined);
+      await server?.close();
+    });
     if (failures.length > 0) throw new ShutdownError(failures, "shutdown finished with errors");
     logger.info("streamhook stopped");
   }
@@ -163,6 +193,9 @@ export function startDaemon(options: DaemonOptions): Daemon {
   return {
     supervisor,
     done,
+    async httpAddress() {
+      return (await http)?.address();
+    },
     stop() {
       stopping ??= shutdown().then(resolveDone, (error: unknown) => {
         rejectDone(error);

@@ -115,6 +115,8 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       messages.stop();
     };
     signal.addEventListener("abort", stop, { once: true });
+    // Stopped while connecting or verifying: an abort that already happened fires no event.
+    if (signal.aborted) stop();
     // A connection that closes for good ends the loop, so the runner can build a new one.
     void nc.closed().then((error) => {
       messages.stop(new SessionEndedError("connection closed", { cause: error }));

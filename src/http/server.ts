@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { SupervisedAccount } from "../accounts/supervisor.js";
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** The accounts and their states, as the supervisor reports them. */
+  readonly accounts: () => SupervisedAccount[];
+  /** True once shutdown has begun. */
+  readonly stopping: () => boolean;
+}
+
+export interface HttpServer {
+  /** The bound address (useful with port 0). */
+  address(): AddressInfo;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(text);
+}
+
+/**
+ * Ready when every account that is not paused is running. The body names each account's state
+ * and a short reason, which never holds a secret: reasons come from error classes and file paths.
+ */
+function readiness(accounts: SupervisedAccount[]): { ready: boolean; body: unknown } {
+  const ready = accounts.every((a) => a.state === "running" || a.state === "paused");
+  return {
+    ready,
+    body: {
+      status: ready ? "ready" : "not_ready",
+      accounts: accounts.map((a) => ({
+        name: a.name,
+        state: a.state,
+        ...((a.reason ?? a.configError) !== undefined && { reason: a.reason ?? a.configError }),
+      })),
+    },
+  };
+}
+
+/** The operator's HTTP endpoints: liveness and readiness probes. */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      send(res, 405, { error: "method not allowed" });
+      return;
+    }
+    switch (path) {
+      case "/healthz":
+        if (options.stopping()) send(res, 503, { status: "stopping" });
+        else send(res, 200, { status: "ok" });
+        return;
+      case "/readyz": {
+        const { ready, body } = readiness(options.accounts());
+        send(res, ready && !options.stopping() ? 200 : 503, body);
+        return;
+      }
+      default:
+        send(res, 404, { error: "not found" });
+    }
+  };
+  const server: Server = createServer(handle);
+  // Probes are short requests; idle keep-alive sockets must not hold shutdown up.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  options.logger.info({ address: `${address.address}:${address.port}` }, "HTTP server listening");
+  return {
+    address: () => address,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => {
+          if (error !== undefined) reject(error);
+          else resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
