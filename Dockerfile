@@ -24,5 +24,8 @@ USER node
 EXPOSE 8080
 # SIGTERM reaches node directly (exec form), which shuts down gracefully within shutdown_timeout.
 STOPSIGNAL SIGTERM
+# The slim image has no curl: Node itself asks the liveness endpoint.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["run"]
