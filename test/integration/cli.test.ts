@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Webhook } from "standardwebhooks";
+import { AckPolicy } from "@nats-io/jetstream";
 import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
-import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
+import { startReceiver, type Receiver, type RecordedRequest } from "../../src/testing/receiver.js";
 import {
   accountFixture,
   consumerIdle,
@@ -133,5 +134,53 @@ describe("command line: run with one account from the environment", () => {
       seed !== undefined && !run.stdout().includes(seed),
       "the creds seed never appears in logs",
     );
+  });
+
+  test("SIGTERM under load loses nothing: what was not acked is delivered by the next run", async () => {
+    await acme.jsm.streams.add({ name: "LOAD", subjects: ["load.>"] });
+    await acme.jsm.consumers.add("LOAD", {
+      durable_name: "webhook",
+      ack_policy: AckPolicy.Explicit,
+      // Messages the server sent for a pull that was outstanding at shutdown never reach the
+      // client; JetStream redelivers them after ack_wait. A short one keeps the test short.
+      ack_wait: 3_000_000_000,
+    });
+    const total = 2_000;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => acme.js.publish("load.x", JSON.stringify({ i }))),
+    );
+    receiver.script((r) =>
+      r.headers["streamhook-stream"] === "LOAD" ? { status: 200, delayMs: 20 } : undefined,
+    );
+    const env = {
+      STREAMHOOK_NATS_SERVERS: server.url,
+      STREAMHOOK_CREDENTIALS_FILE: acme.credsFile,
+      STREAMHOOK_STREAM: "LOAD",
+      STREAMHOOK_CONSUMER: "webhook",
+      STREAMHOOK_WEBHOOK_URL: receiver.url,
+      STREAMHOOK_HTTP_LISTEN: "off",
+    };
+    const load = (): RecordedRequest[] =>
+      receiver.requests.filter((r) => r.headers["streamhook-stream"] === "LOAD");
+    const first = runCli(["run"], env);
+    await receiver.waitFor(() => load().length >= 200, { timeoutMs: 20_000 });
+    first.child.kill("SIGTERM");
+    assert.equal(await first.exit, 0, first.stderr());
+    const afterFirst = load().length;
+    assert.ok(afterFirst < total, "the first run was stopped in the middle of the backlog");
+
+    const second = runCli(["run"], env);
+    try {
+      await waitUntil(() => consumerIdle(acme.jsm, "LOAD", "webhook"), {
+        timeoutMs: 60_000,
+        message: "the second run delivers the rest",
+      });
+    } finally {
+      second.child.kill("SIGTERM");
+    }
+    assert.equal(await second.exit, 0, second.stderr());
+    const ids = new Set(load().map((r) => r.headers["webhook-id"]));
+    assert.equal(ids.size, total, "every message arrived");
+    receiver.script(() => undefined);
   });
 });
