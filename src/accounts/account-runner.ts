@@ -31,7 +31,6 @@ export interface AccountRunnerOptions {
   readonly breaker: CircuitBreaker;
   /** Resolves once none of this account's messages is in flight (see DeliveryWorker.idle). */
   readonly idle: (account: string) => Promise<void>;
-  readonly onStatus?: (status: AccountStatus) => void;
 }
 
 export interface AccountRunner {
@@ -47,7 +46,7 @@ class SessionEndedError extends Error {
 }
 
 export function createAccountRunner(options: AccountRunnerOptions): AccountRunner {
-  const { account, queue, logger, onStatus } = options;
+  const { account, queue, logger } = options;
   const log = logger.child({ account: account.name });
   let status: AccountStatus = {
     name: account.name,
@@ -61,7 +60,6 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     status = { name: account.name, state, reason, since: Date.now() };
     if (state === "waiting") log.warn({ state, reason }, "account waiting");
     else log.info({ state, reason }, `account ${state}`);
-    onStatus?.(status);
   }
 
   /** Gives every message this account holds in the queue back to the broker at once. */
@@ -92,7 +90,8 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       await pull(nc, verified.js, target, held, signal);
     } finally {
       releaseHeld();
-      // In-flight messages still need progress signals until their deliveries settle.
+      // In-flight messages still need progress signals until their deliveries settle, and they
+      // settle through this connection, which closes only after this.
       await options.idle(account.name);
       held.close();
     }
@@ -128,7 +127,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         const release = held.hold(msg);
         // While the receiver's breaker is open this account stops pulling; the one message in
         // hand is held with progress signals meanwhile.
-        await options.breaker.ready(target.url.origin, signal);
+        await options.breaker.ready(target.origin, signal);
         try {
           await queue.push(
             account.name,
@@ -175,9 +174,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
           setState("waiting", describeNatsError(error, account));
           failures++;
         } finally {
-          releaseHeld();
-          // In-flight deliveries settle through this connection: let them finish before draining.
-          await options.idle(account.name);
+          // session() has released what it held and waited for its deliveries by now.
           if (nc !== undefined) await closeConnection(nc, log);
         }
         if (!stopped()) await sleep(waitingDelay(Math.max(0, failures - 1)), signal);

@@ -36,8 +36,6 @@ export interface Supervisor {
    * at once; a change that waits for in-flight deliveries never holds up the next scan.
    */
   reconcile(scan: readonly DirectoryAccount[]): void;
-  /** Resolves once every change scheduled so far has been carried out. */
-  settled(): Promise<void>;
   accounts(): SupervisedAccount[];
   /** Resolves when every runner has stopped, after the root signal aborted. */
   stopped(): Promise<void>;
@@ -63,7 +61,8 @@ interface Entry {
 export function createSupervisor(options: SupervisorOptions, signal: AbortSignal): Supervisor {
   const connectSlots = pLimit(CONNECTS_AT_ONCE);
   const entries = new Map<string, Entry>();
-  const removing = new Set<Entry>();
+  /** Accounts being stopped after their directory went away, by name. */
+  const removing = new Map<string, Entry>();
   const { logger } = options;
 
   function launch(entry: Entry, account: AccountConfig): void {
@@ -113,7 +112,7 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
     });
   }
 
-  const all = (): Entry[] => [...entries.values(), ...removing];
+  const all = (): Entry[] => [...entries.values(), ...removing.values()];
 
   function apply(found: DirectoryAccount): void {
     const existing = entries.get(found.name);
@@ -124,8 +123,7 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
       );
       return;
     }
-    const previous = [...removing].filter((e) => e.config?.name === found.name).pop();
-    const entry = existing ?? newEntry("directory", previous?.transition);
+    const entry = existing ?? newEntry("directory", removing.get(found.name)?.transition);
     if (existing === undefined) entries.set(found.name, entry);
     if (!found.ok) {
       if (entry.configError !== found.error) {
@@ -154,10 +152,11 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
   function remove(name: string, entry: Entry): void {
     logger.info({ account: name }, "account removed: stopping");
     entries.delete(name);
-    removing.add(entry);
+    removing.set(name, entry);
     change(name, entry, async () => {
       await halt(entry);
-      removing.delete(entry);
+      // A later removal of the same name chains after this one, so it alone needs keeping.
+      if (removing.get(name) === entry) removing.delete(name);
     });
   }
 
@@ -175,9 +174,6 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
       for (const [name, entry] of [...entries]) {
         if (entry.source === "directory" && !wanted.has(name)) remove(name, entry);
       }
-    },
-    async settled() {
-      await Promise.all(all().map((entry) => entry.transition));
     },
     accounts() {
       return [...entries.entries()].map(([name, entry]) => {

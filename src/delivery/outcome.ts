@@ -6,24 +6,6 @@ export type DeliveryOutcome =
   | { readonly kind: "malformed_payload"; readonly error: string }
   | { readonly kind: "host_not_allowed"; readonly error: string };
 
-/** The `result` label of `streamhook_delivery_attempts_total`. */
-export type AttemptResult = "success" | "http_error" | "timeout" | "network_error";
-
-/** Outcomes that never reached the receiver have no attempt result. */
-export function attemptResult(outcome: DeliveryOutcome): AttemptResult | undefined {
-  switch (outcome.kind) {
-    case "response":
-      return outcome.status >= 200 && outcome.status < 300 ? "success" : "http_error";
-    case "timeout":
-      return "timeout";
-    case "network_error":
-      return "network_error";
-    case "malformed_payload":
-    case "host_not_allowed":
-      return undefined;
-  }
-}
-
 /**
  * Whether an outcome says the receiver is not accepting requests right now: what counts towards
  * opening its circuit breaker. A terminal status is a clear answer from a working receiver.

@@ -14,6 +14,8 @@ export interface DeliveryTarget {
   /** The stream's creation time: part of every webhook-id, see webhookId(). */
   readonly streamCreated: string;
   readonly url: URL;
+  /** `url.origin`, computed once: the breaker and the pool are keyed by it on every delivery. */
+  readonly origin: string;
   readonly hostAllowed: boolean;
   readonly body: "payload" | "envelope";
   readonly tenantField: string;
@@ -69,6 +71,7 @@ export function createDeliveryTarget(inputs: TargetInputs): DeliveryTarget {
     stream: account.stream,
     streamCreated: inputs.streamCreated,
     url: parsed,
+    origin: parsed.origin,
     hostAllowed: hostMatcher(webhook.allowedHosts)(parsed.hostname),
     body: webhook.body,
     tenantField: webhook.tenantField,

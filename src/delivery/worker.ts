@@ -39,6 +39,16 @@ export interface DeliveryWorker {
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { queue, client, concurrency, logger, observer, breaker } = options;
   const originByAccount = new Map<string, string>();
+  // One child logger per account, not one per message: this is the hot path.
+  const loggers = new Map<string, Logger>();
+  const loggerFor = (account: string): Logger => {
+    let child = loggers.get(account);
+    if (child === undefined) {
+      child = logger.child({ account });
+      loggers.set(account, child);
+    }
+    return child;
+  };
   const inflightByAccount = new Map<string, number>();
   const limitByAccount = new Map<string, number>();
   const idleWaiters = new Map<string, (() => void)[]>();
@@ -69,7 +79,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function deliver(item: InboundMessage, abort: AbortSignal): Promise<void> {
     const { target, msg } = item;
-    const log = logger.child({ account: target.account });
+    const log = loggerFor(target.account);
     const prepared = prepareRequest(target, msg);
     let outcome: DeliveryOutcome;
     if (!prepared.ok) {
@@ -79,10 +89,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         kind: "host_not_allowed",
         error: `host ${target.url.hostname} is not in allowed_hosts`,
       };
-    } else if (!breaker.allows(target.url.origin, true)) {
+    } else if (!breaker.allows(target.origin, true)) {
       // Reached before any await, so only one message can become a half-open breaker's probe.
       // Otherwise the breaker opened since this was taken: give it back until the probe decides.
-      item.msg.nak(Math.max(1_000, breaker.remainingMs(target.url.origin)));
+      item.msg.nak(Math.max(1_000, breaker.remainingMs(target.origin)));
       return;
     } else {
       const started = performance.now();
@@ -97,15 +107,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         abort,
       );
       observer?.attempted?.(item, outcome, performance.now() - started);
-      const before = breaker.state(target.url.origin);
-      breaker.record(target.url.origin, !isRetryable(outcome, target.policy.terminalStatuses));
-      const after = breaker.state(target.url.origin);
+      const before = breaker.state(target.origin);
+      breaker.record(target.origin, !isRetryable(outcome, target.policy.terminalStatuses));
+      const after = breaker.state(target.origin);
       if (after !== before) {
         const level = after === "open" ? "warn" : "info";
-        log[level]({ origin: target.url.origin, breaker: after }, `circuit breaker ${after}`);
+        log[level]({ origin: target.origin, breaker: after }, `circuit breaker ${after}`);
       }
     }
-    const origin = target.url.origin;
+    const { origin } = target;
     const decision = decide(target.policy, {
       outcome,
       attempt: msg.info.deliveryCount,
@@ -141,7 +151,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const start = (item: InboundMessage): void => {
         const account = item.target.account;
         limitByAccount.set(account, item.target.accountConcurrency);
-        originByAccount.set(account, item.target.url.origin);
+        originByAccount.set(account, item.target.origin);
         track(account, 1);
         const task = deliver(item, abort)
           .catch((error: unknown) => {

@@ -83,8 +83,3 @@ export function credsFileAuthenticator(path: string): Authenticator {
     return { jwt, nkey: cached.publicKey, sig };
   };
 }
-
-/** Reads and checks a creds file up front, so a broken file is reported before any connect. */
-export function checkCredsFile(path: string): void {
-  credsFileAuthenticator(path)();
-}

@@ -17,6 +17,7 @@ function target(overrides: Partial<DeliveryTarget> = {}): DeliveryTarget {
     stream: "EVENTS",
     streamCreated: "2026-01-01T00:00:00Z",
     url: new URL("http://127.0.0.1:9/hook"),
+    origin: "http://127.0.0.1:9",
     hostAllowed: true,
     body: "payload",
     tenantField: "tenant_id",
