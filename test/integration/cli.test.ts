@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Webhook } from "standardwebhooks";
 import { AckPolicy } from "@nats-io/jetstream";
 import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
@@ -16,36 +12,8 @@ import {
   tempDir,
   type AccountFixture,
 } from "../helpers/fixtures.js";
+import { runCli } from "../helpers/cli-process.js";
 import { waitUntil } from "../helpers/wait.js";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const cli = join(root, "src", "cli.ts");
-
-interface Run {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exit: Promise<number | null>;
-}
-
-/** Runs the real command line, as an operator would, with only the given environment. */
-function runCli(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const exit = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      resolve(code);
-    }),
-  );
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
 
 describe("command line", () => {
   test("--version and --help exit 0", async () => {
