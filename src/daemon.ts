@@ -7,15 +7,18 @@ import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
 import { accountDefaults } from "./config/account.js";
 import type { Config } from "./config/types.js";
 import { createCircuitBreaker } from "./delivery/breaker.js";
-import { createDeliveryWorker, type DeliveryObserver } from "./delivery/worker.js";
+import { createDeliveryWorker } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
+import { accountsReport } from "./http/accounts-report.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
+import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { FairQueue } from "./pipeline/fair-queue.js";
 import type { InboundMessage } from "./pipeline/inbound-message.js";
 import { USER_AGENT } from "./version.js";
 
 export interface Daemon {
   readonly supervisor: Supervisor;
+  readonly metrics: Metrics;
   /**
    * Graceful shutdown of SPEC section 5. Idempotent: later calls return the first call's promise.
    * Every step runs even when an earlier one fails; failures are reported together.
@@ -30,9 +33,14 @@ export interface Daemon {
 export interface DaemonOptions {
   readonly config: Config;
   readonly logger: Logger;
-  readonly observer?: DeliveryObserver;
   /** For `${VAR}` in meta.yaml files. Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * How often each running account asks for its consumer's backlog (`/accounts`, and
+   * `streamhook_consumer_pending`). Default 30 s: a thousand accounts then cost ~33 small
+   * requests a second, and a backlog gauge a scrape interval old is as useful as a fresh one.
+   */
+  readonly backlogIntervalMs?: number;
 }
 
 export class ShutdownError extends AggregateError {
@@ -56,6 +64,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
   });
 
   const queue = new FairQueue<InboundMessage>({ capacity: config.delivery.queueCapacity });
+  // The sources are read at scrape time, by when the supervisor and breaker below exist.
+  const metrics = createMetrics({
+    queueDepth: () => queue.size,
+    accounts: () => supervisor.accounts(),
+    breakers: () => breaker.states(),
+  });
   const client = createWebhookClient();
   const breaker = createCircuitBreaker({
     failureThreshold: config.breaker.failureThreshold,
@@ -72,7 +86,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     breaker,
     concurrency: config.delivery.concurrency,
     logger,
-    ...(options.observer !== undefined && { observer: options.observer }),
+    observer: metrics,
   });
   const supervisor = createSupervisor(
     {
@@ -82,6 +96,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
       userAgent: USER_AGENT,
       idle: (account) => worker.idle(account),
       breaker,
+      observer: metrics,
+      backlogIntervalMs: options.backlogIntervalMs ?? 30_000,
+      forget: (account) => {
+        worker.forget(account);
+        metrics.forget(account);
+      },
     },
     intake.signal,
   );
@@ -130,6 +150,13 @@ export function startDaemon(options: DaemonOptions): Daemon {
           logger,
           accounts: () => supervisor.accounts(),
           stopping: () => stopping !== undefined,
+          report: () =>
+            accountsReport({
+              accounts: () => supervisor.accounts(),
+              figures: (account) => metrics.figures(account),
+              breaker: (origin) => breaker.state(origin),
+            }),
+          metrics: () => metrics.scrape(),
         });
   http.catch((error: unknown) => {
     // Without its probes an orchestrator cannot manage the daemon: treat it as fatal.
@@ -192,6 +219,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
 
   return {
     supervisor,
+    metrics,
     done,
     async httpAddress() {
       return (await http)?.address();

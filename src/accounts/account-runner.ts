@@ -13,7 +13,14 @@ import type { FairQueue } from "../pipeline/fair-queue.js";
 import { createHeldMessages, type HeldMessages } from "../pipeline/held-messages.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { sleep, waitingDelay } from "./retry.js";
-import type { AccountState, AccountStatus } from "./state.js";
+import { backlogOf, pollBacklog } from "./backlog-poller.js";
+import type { AccountState, AccountStatus, ConsumerBacklog } from "./state.js";
+
+/** What an account runner tells the daemon's metrics; every method must be cheap and not throw. */
+export interface AccountObserver {
+  received(account: string): void;
+  consumerBacklog(account: string, backlog: ConsumerBacklog): void;
+}
 
 export interface AccountRunnerOptions {
   readonly account: AccountConfig;
@@ -31,6 +38,9 @@ export interface AccountRunnerOptions {
   readonly breaker: CircuitBreaker;
   /** Resolves once none of this account's messages is in flight (see DeliveryWorker.idle). */
   readonly idle: (account: string) => Promise<void>;
+  readonly observer?: AccountObserver | undefined;
+  /** How often the consumer's backlog is asked for while running. */
+  readonly backlogIntervalMs: number;
 }
 
 export interface AccountRunner {
@@ -86,9 +96,30 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     // ack_wait is in nanoseconds; the server's default is 30 s.
     const ackWaitMs = Math.floor((verified.consumer.config.ack_wait ?? 30_000_000_000) / 1_000_000);
     const held = createHeldMessages(ackWaitMs);
+    const { observer } = options;
+    const polling = new AbortController();
+    let poller: Promise<void> = Promise.resolve();
+    if (observer !== undefined) {
+      observer.consumerBacklog(account.name, backlogOf(verified.consumer));
+      poller = pollBacklog(
+        {
+          jsm: verified.jsm,
+          stream: account.stream,
+          consumer: account.consumer,
+          intervalMs: options.backlogIntervalMs,
+          report: (backlog) => {
+            observer.consumerBacklog(account.name, backlog);
+          },
+          logger: log,
+        },
+        polling.signal,
+      );
+    }
     try {
       await pull(nc, verified.js, target, held, signal);
     } finally {
+      polling.abort();
+      await poller;
       releaseHeld();
       // In-flight messages still need progress signals until their deliveries settle, and they
       // settle through this connection, which closes only after this.
@@ -124,6 +155,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     setState("running");
     try {
       for await (const msg of messages) {
+        options.observer?.received(account.name);
         const release = held.hold(msg);
         // While the receiver's breaker is open this account stops pulling; the one message in
         // hand is held with progress signals meanwhile.

@@ -7,3 +7,11 @@ export interface AccountStatus {
   readonly reason: string | undefined;
   readonly since: number;
 }
+
+/** A consumer's backlog as the server last reported it in consumer info. */
+export interface ConsumerBacklog {
+  /** Messages not yet delivered to any client (`num_pending`). */
+  readonly pending: number;
+  /** Delivered, not yet acknowledged (`num_ack_pending`). */
+  readonly ackPending: number;
+}

@@ -4,7 +4,7 @@ import type { AccountConfig } from "../config/types.js";
 import type { CircuitBreaker } from "../delivery/breaker.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
-import { createAccountRunner, type AccountRunner } from "./account-runner.js";
+import { createAccountRunner, type AccountObserver, type AccountRunner } from "./account-runner.js";
 import type { DirectoryAccount } from "./directory.js";
 import type { AccountStatus } from "./state.js";
 
@@ -15,6 +15,10 @@ export interface SupervisorOptions {
   readonly userAgent: string;
   readonly idle: (account: string) => Promise<void>;
   readonly breaker: CircuitBreaker;
+  readonly observer?: AccountObserver | undefined;
+  readonly backlogIntervalMs: number;
+  /** Called once a removed account has stopped, to drop what was kept about it. */
+  readonly forget?: ((account: string) => void) | undefined;
 }
 
 /** Accounts connecting and verifying at the same time; see AccountRunnerOptions.connectSlots. */
@@ -157,6 +161,7 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
       await halt(entry);
       // A later removal of the same name chains after this one, so it alone needs keeping.
       if (removing.get(name) === entry) removing.delete(name);
+      if (!entries.has(name) && !removing.has(name)) options.forget?.(name);
     });
   }
 

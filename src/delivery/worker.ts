@@ -34,6 +34,8 @@ export interface DeliveryWorker {
   readonly inflight: number;
   /** Resolves once `account` has no delivery in flight, so its connection can close without losing acks. */
   idle(account: string): Promise<void>;
+  /** Drops what is kept about an account that was removed; it must be idle. */
+  forget(account: string): void;
 }
 
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
@@ -137,6 +139,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   return {
     get inflight() {
       return inflight;
+    },
+    forget(account) {
+      if (inflightByAccount.has(account)) return;
+      limitByAccount.delete(account);
+      originByAccount.delete(account);
+      loggers.delete(account);
     },
     idle(account) {
       if (!inflightByAccount.has(account)) return Promise.resolve();

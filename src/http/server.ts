@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { SupervisedAccount } from "../accounts/supervisor.js";
+import type { AccountReport } from "./accounts-report.js";
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -11,6 +12,10 @@ export interface HttpServerOptions {
   readonly accounts: () => SupervisedAccount[];
   /** True once shutdown has begun. */
   readonly stopping: () => boolean;
+  /** The body of `GET /accounts`. */
+  readonly report: () => AccountReport[];
+  /** The Prometheus exposition for `GET /metrics`. */
+  readonly metrics: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface HttpServer {
@@ -44,7 +49,7 @@ function readiness(accounts: SupervisedAccount[]): { ready: boolean; body: unkno
   };
 }
 
-/** The operator's HTTP endpoints: liveness and readiness probes. */
+/** The operator's HTTP endpoints: probes, the accounts' status and the metrics. */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0];
@@ -62,6 +67,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         send(res, ready && !options.stopping() ? 200 : 503, body);
         return;
       }
+      case "/accounts":
+        send(res, 200, options.report());
+        return;
+      case "/metrics":
+        options.metrics().then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+            res.end(body);
+          },
+          (error: unknown) => {
+            options.logger.error({ err: error }, "collecting metrics failed");
+            send(res, 500, { error: "collecting metrics failed" });
+          },
+        );
+        return;
       default:
         send(res, 404, { error: "not found" });
     }

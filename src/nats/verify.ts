@@ -3,6 +3,7 @@ import {
   jetstreamManager,
   type ConsumerInfo,
   type JetStreamClient,
+  type JetStreamManager,
   type StreamInfo,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -10,6 +11,7 @@ import { MissingResourceError } from "./errors.js";
 
 export interface VerifiedConsumer {
   readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
   readonly stream: StreamInfo;
   readonly consumer: ConsumerInfo;
 }
@@ -34,5 +36,5 @@ export async function verifyConsumer(
   if (consumer.config.durable_name === undefined || consumer.config.durable_name === "") {
     throw new MissingResourceError(`consumer "${names.consumer}" is not durable`);
   }
-  return { js: jetstream(nc), stream, consumer };
+  return { js: jetstream(nc), jsm, stream, consumer };
 }

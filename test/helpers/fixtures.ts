@@ -11,7 +11,7 @@ import {
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/index.js";
-import { startDaemon, type Daemon } from "../../src/daemon.js";
+import { startDaemon, type Daemon, type DaemonOptions } from "../../src/daemon.js";
 import { startReceiver, type Receiver, type Script } from "../../src/testing/receiver.js";
 import {
   provision,
@@ -65,11 +65,14 @@ export async function accountFixture(
 }
 
 /** Starts the daemon in this process from environment-style settings, with logs kept in memory. */
-export function runDaemon(env: Record<string, string>): { daemon: Daemon; logs: string[] } {
+export function runDaemon(
+  env: Record<string, string>,
+  options: Partial<Omit<DaemonOptions, "config" | "logger">> = {},
+): { daemon: Daemon; logs: string[] } {
   const logs: string[] = [];
   const config = loadConfig({ env: { STREAMHOOK_HTTP_LISTEN: "off", ...env } });
   const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(line) });
-  return { daemon: startDaemon({ config, logger }), logs };
+  return { daemon: startDaemon({ ...options, config, logger }), logs };
 }
 
 export async function consumerIdle(

@@ -1,0 +1,265 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { AccountStatus, ConsumerBacklog } from "../accounts/state.js";
+import type { BreakerState } from "../delivery/breaker.js";
+import type { Decision } from "../delivery/decision.js";
+import type { DeliveryOutcome } from "../delivery/outcome.js";
+import type { Settlement } from "../delivery/settle.js";
+import type { DeliveryObserver } from "../delivery/worker.js";
+import type { InboundMessage } from "../pipeline/inbound-message.js";
+
+/** What the metrics read when scraped, rather than being told on every change. */
+export interface MetricsSources {
+  readonly queueDepth: () => number;
+  readonly accounts: () => readonly AccountStatus[];
+  readonly breakers: () => ReadonlyMap<string, BreakerState>;
+}
+
+/** Per-account figures for `/accounts`, counted since this process started. */
+export interface AccountFigures {
+  readonly delivered: number;
+  /** Attempts that did not succeed: an HTTP error status, a timeout or a network error. */
+  readonly failed: number;
+  readonly deadLettered: number;
+  readonly backlog: ConsumerBacklog | undefined;
+}
+
+export interface Metrics extends DeliveryObserver {
+  readonly registry: Registry;
+  /** A message was pulled from the account's consumer. */
+  received(account: string): void;
+  consumerBacklog(account: string, backlog: ConsumerBacklog): void;
+  figures(account: string): AccountFigures;
+  /** Drops every series of an account that was removed, so a churning directory cannot grow them. */
+  forget(account: string): void;
+  /** The Prometheus text exposition. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+type AttemptResult = "success" | "http_error" | "timeout" | "network_error";
+
+/** One account's label children, resolved once: looking labels up per message is the slow path. */
+interface AccountSeries {
+  readonly received: Counter.Internal;
+  readonly acked: Counter.Internal;
+  readonly nacked: Counter.Internal;
+  readonly attempts: Record<AttemptResult, Counter.Internal>;
+  readonly duration: Histogram.Internal<"account">;
+  readonly endToEnd: Histogram.Internal<"account">;
+  readonly inflight: Gauge.Internal<"account">;
+  delivered: number;
+  failed: number;
+  deadLettered: number;
+  backlog: ConsumerBacklog | undefined;
+}
+
+function attemptResult(outcome: DeliveryOutcome): AttemptResult {
+  switch (outcome.kind) {
+    case "response":
+      return outcome.status >= 200 && outcome.status < 300 ? "success" : "http_error";
+    case "timeout":
+      return "timeout";
+    default:
+      return "network_error";
+  }
+}
+
+/** The SPEC's metric names (section 6) on a registry of their own, plus the process metrics. */
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const account = ["account"] as const;
+
+  const received = new Counter({
+    name: "streamhook_messages_received_total",
+    help: "Messages pulled from the account's consumer.",
+    labelNames: account,
+    registers,
+  });
+  const acked = new Counter({
+    name: "streamhook_messages_acked_total",
+    help: "Messages acknowledged after the webhook accepted them.",
+    labelNames: account,
+    registers,
+  });
+  const nacked = new Counter({
+    name: "streamhook_messages_nacked_total",
+    help: "Messages given back to JetStream for a later attempt.",
+    labelNames: account,
+    registers,
+  });
+  const deadLettered = new Counter({
+    name: "streamhook_messages_dead_lettered_total",
+    help: "Messages that can never be delivered, by reason.",
+    labelNames: ["account", "reason"] as const,
+    registers,
+  });
+  const attempts = new Counter({
+    name: "streamhook_delivery_attempts_total",
+    help: "Webhook requests made, by result.",
+    labelNames: ["account", "result"] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: "streamhook_delivery_duration_seconds",
+    help: "Time of one webhook request, until its response headers or its failure.",
+    labelNames: account,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const endToEnd = new Histogram({
+    name: "streamhook_end_to_end_seconds",
+    help: "From the message's JetStream timestamp to its acknowledgement.",
+    labelNames: account,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600],
+    registers,
+  });
+  const inflight = new Gauge({
+    name: "streamhook_inflight_deliveries",
+    help: "Webhook requests in flight.",
+    labelNames: account,
+    registers,
+  });
+  const consumerPending = new Gauge({
+    name: "streamhook_consumer_pending",
+    help: "The consumer's num_pending, refreshed periodically from consumer info.",
+    labelNames: account,
+    registers,
+  });
+  new Gauge({
+    name: "streamhook_queue_depth",
+    help: "Messages held in the delivery queue, all accounts.",
+    registers,
+    collect() {
+      this.set(sources.queueDepth());
+    },
+  });
+  new Gauge({
+    name: "streamhook_account_up",
+    help: "1 while the account is running (pulling), else 0.",
+    labelNames: account,
+    registers,
+    collect() {
+      // Rebuilt at every scrape, so removed accounts disappear instead of reading 0 forever.
+      this.reset();
+      for (const a of sources.accounts()) {
+        this.set({ account: a.name }, a.state === "running" ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "streamhook_breaker_open",
+    help: "1 while the circuit breaker of a webhook origin is open or half-open.",
+    labelNames: ["origin"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [origin, state] of sources.breakers()) {
+        this.set({ origin }, state === "closed" ? 0 : 1);
+      }
+    },
+  });
+
+  const series = new Map<string, AccountSeries>();
+  const seriesOf = (name: string): AccountSeries => {
+    let s = series.get(name);
+    if (s === undefined) {
+      const labels = { account: name };
+      s = {
+        received: received.labels(labels),
+        acked: acked.labels(labels),
+        nacked: nacked.labels(labels),
+        attempts: {
+          success: attempts.labels({ account: name, result: "success" }),
+          http_error: attempts.labels({ account: name, result: "http_error" }),
+          timeout: attempts.labels({ account: name, result: "timeout" }),
+          network_error: attempts.labels({ account: name, result: "network_error" }),
+        },
+        duration: duration.labels(labels),
+        endToEnd: endToEnd.labels(labels),
+        inflight: inflight.labels(labels),
+        delivered: 0,
+        failed: 0,
+        deadLettered: 0,
+        backlog: undefined,
+      };
+      series.set(name, s);
+    }
+    return s;
+  };
+
+  return {
+    registry,
+    received(name) {
+      seriesOf(name).received.inc();
+    },
+    consumerBacklog(name, backlog) {
+      seriesOf(name).backlog = backlog;
+      consumerPending.set({ account: name }, backlog.pending);
+    },
+    attempted(item: InboundMessage, outcome: DeliveryOutcome, durationMs: number) {
+      const s = seriesOf(item.target.account);
+      const result = attemptResult(outcome);
+      s.attempts[result].inc();
+      s.duration.observe(durationMs / 1000);
+      if (result !== "success") s.failed++;
+    },
+    settled(item: InboundMessage, decision: Decision, settlement: Settlement) {
+      const s = seriesOf(item.target.account);
+      switch (settlement) {
+        case "acked": {
+          s.acked.inc();
+          s.delivered++;
+          // A float of nanoseconds loses sub-microsecond precision, far below what this measures.
+          const publishedMs = item.msg.info.timestampNanos / 1e6;
+          s.endToEnd.observe(Math.max(0, Date.now() - publishedMs) / 1000);
+          return;
+        }
+        case "nacked":
+          s.nacked.inc();
+          return;
+        case "dead_lettered":
+          s.deadLettered++;
+          deadLettered.inc({
+            account: item.target.account,
+            reason: decision.action === "dead_letter" ? decision.reason : "unknown",
+          });
+      }
+    },
+    inflightChanged(name, count) {
+      seriesOf(name).inflight.set(count);
+    },
+    figures(name) {
+      const s = series.get(name);
+      return {
+        delivered: s?.delivered ?? 0,
+        failed: s?.failed ?? 0,
+        deadLettered: s?.deadLettered ?? 0,
+        backlog: s?.backlog,
+      };
+    },
+    forget(name) {
+      if (!series.delete(name)) return;
+      const labels = { account: name };
+      for (const metric of [received, acked, nacked, duration, endToEnd, inflight]) {
+        metric.remove(labels);
+      }
+      consumerPending.remove(labels);
+      for (const result of ["success", "http_error", "timeout", "network_error"] as const) {
+        attempts.remove({ account: name, result });
+      }
+      // Reasons are few and known; removing one never recorded is harmless.
+      for (const reason of [
+        "terminal_status",
+        "malformed_payload",
+        "host_not_allowed",
+        "max_attempts",
+      ] as const) {
+        deadLettered.remove({ account: name, reason });
+      }
+    },
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { AccountStatus } from "../../src/accounts/state.js";
+import type { BreakerState } from "../../src/delivery/breaker.js";
+import { createMetrics } from "../../src/observability/metrics.js";
+
+function lines(text: string, prefix: string): string[] {
+  return text.split("\n").filter((line) => line.startsWith(prefix));
+}
+
+describe("metrics", () => {
+  test("a removed account's series disappear; the others stay", async () => {
+    let accounts: AccountStatus[] = [
+      { name: "a", state: "running", reason: undefined, since: 0 },
+      { name: "b", state: "waiting", reason: "stream not found", since: 0 },
+    ];
+    const breakers = new Map<string, BreakerState>([["http://r:1", "open"]]);
+    const metrics = createMetrics({
+      queueDepth: () => 7,
+      accounts: () => accounts,
+      breakers: () => breakers,
+    });
+    metrics.received("a");
+    metrics.received("b");
+    metrics.received("b");
+    metrics.consumerBacklog("b", { pending: 12, ackPending: 3 });
+    let text = (await metrics.scrape()).body;
+    assert.deepEqual(lines(text, "streamhook_messages_received_total{"), [
+      'streamhook_messages_received_total{account="a"} 1',
+      'streamhook_messages_received_total{account="b"} 2',
+    ]);
+    assert.deepEqual(lines(text, "streamhook_account_up{"), [
+      'streamhook_account_up{account="a"} 1',
+      'streamhook_account_up{account="b"} 0',
+    ]);
+    assert.deepEqual(lines(text, "streamhook_consumer_pending{"), [
+      'streamhook_consumer_pending{account="b"} 12',
+    ]);
+    assert.deepEqual(lines(text, "streamhook_breaker_open{"), [
+      'streamhook_breaker_open{origin="http://r:1"} 1',
+    ]);
+    assert.deepEqual(lines(text, "streamhook_queue_depth "), ["streamhook_queue_depth 7"]);
+    assert.deepEqual(metrics.figures("b").backlog, { pending: 12, ackPending: 3 });
+
+    accounts = accounts.filter((a) => a.name !== "b");
+    metrics.forget("b");
+    text = (await metrics.scrape()).body;
+    assert.ok(!text.includes('account="b"'), "no series of the removed account");
+    assert.deepEqual(lines(text, "streamhook_messages_received_total{"), [
+      'streamhook_messages_received_total{account="a"} 1',
+    ]);
+    assert.equal(metrics.figures("b").backlog, undefined);
+  });
+});
