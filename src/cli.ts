@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { runCheck } from "./check/index.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { startDaemon } from "./daemon.js";
 import { createLogger } from "./observability/logger.js";
@@ -9,6 +10,9 @@ const HELP = `streamhook ${VERSION}: deliver NATS JetStream messages as signed w
 
 Usage:
   streamhook run [--config FILE]   run the daemon
+  streamhook check [--config FILE] [--json]
+                                   connect every account, verify its stream and consumer,
+                                   print a table (or JSON) of accounts and warnings
   streamhook --help                this text
   streamhook --version             the version
 
@@ -16,11 +20,13 @@ Options:
   -c, --config FILE   YAML configuration (default: $STREAMHOOK_CONFIG)
   --log-level LEVEL   overrides log.level
   --log-format FMT    overrides log.format (json or pretty)
+  --json              check: print JSON instead of a table
 
 Configuration comes from built-in defaults, the YAML file, STREAMHOOK_* environment
 variables and these flags, the later winning. See the README for every key.
 
-Exit codes: 0 after a graceful shutdown, 1 on an unexpected fatal error, 2 on an invalid
+Exit codes: run: 0 after a graceful shutdown, 1 on an unexpected fatal error, 2 on an invalid
+configuration. check: 0 when every account is usable, 1 when one is not, 2 on an invalid
 configuration.
 `;
 
@@ -34,6 +40,7 @@ interface ParsedArgs {
   readonly flags: Record<string, unknown>;
   readonly help: boolean;
   readonly version: boolean;
+  readonly json: boolean;
 }
 
 function parse(argv: string[]): ParsedArgs {
@@ -46,6 +53,7 @@ function parse(argv: string[]): ParsedArgs {
       "log-format": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
+      json: { type: "boolean" },
     },
   });
   const flags: Record<string, unknown> = {};
@@ -57,6 +65,7 @@ function parse(argv: string[]): ParsedArgs {
     flags,
     help: values.help === true,
     version: values.version === true,
+    json: values.json === true,
   };
 }
 
@@ -113,6 +122,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (args.command) {
       case "run":
         return await run(args);
+      case "check": {
+        const config = loadConfig({ file: args.config, env: process.env, flags: args.flags });
+        return await runCheck(config, { json: args.json, env: process.env, out: process.stdout });
+      }
       default:
         process.stderr.write(`unknown command "${args.command}"\n\n${HELP}`);
         return EXIT_CONFIG;
