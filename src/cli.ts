@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { runCheck } from "./check/index.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { startDaemon } from "./daemon.js";
+import { runDemo } from "./demo/index.js";
 import { createLogger } from "./observability/logger.js";
 import { VERSION } from "./version.js";
 
@@ -13,6 +14,9 @@ Usage:
   streamhook check [--config FILE] [--json]
                                    connect every account, verify its stream and consumer,
                                    print a table (or JSON) of accounts and warnings
+  streamhook demo [--keep]         a self-contained local run: nats-server, two tenants, a
+                                   receiver and the daemon; exits 0 when every event came out
+                                   as expected (needs nats-server on PATH or NATS_SERVER_BIN)
   streamhook --help                this text
   streamhook --version             the version
 
@@ -21,13 +25,14 @@ Options:
   --log-level LEVEL   overrides log.level
   --log-format FMT    overrides log.format (json or pretty)
   --json              check: print JSON instead of a table
+  --keep              demo: keep its temporary directory (accounts, configuration, store)
 
 Configuration comes from built-in defaults, the YAML file, STREAMHOOK_* environment
 variables and these flags, the later winning. See the README for every key.
 
 Exit codes: run: 0 after a graceful shutdown, 1 on an unexpected fatal error, 2 on an invalid
 configuration. check: 0 when every account is usable, 1 when one is not, 2 on an invalid
-configuration.
+configuration. demo: 0 when every demo event came out as expected, 1 otherwise.
 `;
 
 export const EXIT_OK = 0;
@@ -41,6 +46,7 @@ interface ParsedArgs {
   readonly help: boolean;
   readonly version: boolean;
   readonly json: boolean;
+  readonly keep: boolean;
 }
 
 function parse(argv: string[]): ParsedArgs {
@@ -54,6 +60,7 @@ function parse(argv: string[]): ParsedArgs {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
       json: { type: "boolean" },
+      keep: { type: "boolean" },
     },
   });
   const flags: Record<string, unknown> = {};
@@ -66,6 +73,7 @@ function parse(argv: string[]): ParsedArgs {
     help: values.help === true,
     version: values.version === true,
     json: values.json === true,
+    keep: values.keep === true,
   };
 }
 
@@ -126,6 +134,8 @@ export async function main(argv: string[]): Promise<number> {
         const config = loadConfig({ file: args.config, env: process.env, flags: args.flags });
         return await runCheck(config, { json: args.json, env: process.env, out: process.stdout });
       }
+      case "demo":
+        return await runDemo({ keep: args.keep, out: process.stdout, err: process.stderr });
       default:
         process.stderr.write(`unknown command "${args.command}"\n\n${HELP}`);
         return EXIT_CONFIG;
