@@ -72,6 +72,31 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     else log.info({ state, reason }, `account ${state}`);
   }
 
+  /** False while the connection is down and the client is reconnecting. */
+  let connected = true;
+
+  /**
+   * While the client reconnects, the account is `waiting` and its queued messages are let go:
+   * delivering them would only produce acks that never reach the server, and so duplicates.
+   * Ends when the connection closes.
+   */
+  async function watchConnection(nc: NatsConnection): Promise<void> {
+    connected = true;
+    let before: AccountState | undefined;
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect" && connected) {
+        connected = false;
+        before = status.state;
+        setState("waiting", "disconnected from the server; reconnecting");
+        releaseHeld();
+      } else if (s.type === "reconnect" && !connected) {
+        connected = true;
+        if (before !== undefined && status.state === "waiting") setState(before);
+        before = undefined;
+      }
+    }
+  }
+
   /** Gives every message this account holds in the queue back to the broker at once. */
   function releaseHeld(): void {
     for (const held of queue.removeKey(account.name)) {
@@ -156,6 +181,11 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     try {
       for await (const msg of messages) {
         options.observer?.received(account.name);
+        if (!connected) {
+          // Prefetched before the disconnect: JetStream redelivers it once the pull state resets.
+          nakQuietly(msg);
+          continue;
+        }
         const release = held.hold(msg);
         // While the receiver's breaker is open this account stops pulling; the one message in
         // hand is held with progress signals meanwhile.
@@ -167,10 +197,11 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
             signal,
           );
         } catch {
-          // Shutting down or removed while waiting for room: the broker gets the message back now.
+          // Let go while waiting for room (shutdown, removal, a lost connection): the broker gets
+          // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
           release();
           nakQuietly(msg);
-          messages.stop();
+          if (signal.aborted) messages.stop();
         }
       }
     } finally {
@@ -195,25 +226,33 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       while (!stopped()) {
         setState("starting");
         let nc: NatsConnection | undefined;
+        let watching: Promise<void> = Promise.resolve();
         try {
           nc = await options.connectSlots(() =>
             connectAccount(account, { clientName: `streamhook:${account.name}` }),
           );
+          watching = watchConnection(nc);
           await session(nc, signal);
           failures = 0;
         } catch (error) {
           if (stopped()) break;
-          setState("waiting", describeNatsError(error, account));
+          setState("waiting", describeNatsError(rootCause(error), account));
           failures++;
         } finally {
           // session() has released what it held and waited for its deliveries by now.
           if (nc !== undefined) await closeConnection(nc, log);
+          await watching;
         }
         if (!stopped()) await sleep(waitingDelay(Math.max(0, failures - 1)), signal);
       }
       setState("stopped");
     },
   };
+}
+
+/** A closed connection says why it closed (e.g. a revoked user) in its cause. */
+function rootCause(error: unknown): unknown {
+  return error instanceof SessionEndedError && error.cause instanceof Error ? error.cause : error;
 }
 
 function deadLetterPublisher(js: JetStreamClient): DeadLetterPublish {
