@@ -137,7 +137,8 @@ export async function writeConfig(dir: string, settings: DaemonSettings): Promis
     delivery: { backoff: [settings.backoff] },
     dlq: { subject: DLQ_SUBJECT_TEMPLATE },
     http: { listen: "off" },
-    log: { level: "warn", format: "pretty" },
+    // The demo prints each dead letter itself; the daemon's own warnings would say it twice.
+    log: { level: "error", format: "pretty" },
     shutdown_timeout: "5s",
   };
   const file = join(dir, CONFIG_FILE);
