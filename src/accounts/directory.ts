@@ -64,7 +64,7 @@ export function readAccountDir(
           name,
           ok: false,
           path: account.credentialsFile,
-          error: `cannot read creds file: ${code}`,
+          error: `${account.credentialsFile}: cannot read creds file: ${code}`,
         };
       }
       try {
