@@ -1,0 +1,34 @@
+// Starting the baseline script as its own process, so its CPU is measured like streamhook's.
+import { profileArgs, spawnScript } from "./child.js";
+import { STOP_GRACE_MS } from "./settings.js";
+import type { Pipeline, PipelineOptions } from "./pipeline.js";
+
+const isReady = (v: unknown): v is { ready: true; accounts: number } =>
+  typeof v === "object" && v !== null && "ready" in v && v.ready === true;
+
+export async function startBaseline(
+  options: PipelineOptions,
+  profileDir?: string,
+): Promise<Pipeline> {
+  const started = performance.now();
+  const child = spawnScript(
+    "baseline",
+    "./baseline.ts",
+    {
+      ...process.env,
+      BENCH_NATS_URL: options.natsUrl,
+      BENCH_ACCOUNTS_DIR: options.accountsDir,
+      BENCH_CONSUMER: options.consumer,
+      BENCH_WEBHOOK_URL: options.webhookUrl,
+    },
+    profileArgs(profileDir, "baseline"),
+  );
+  await child.line(isReady, 120_000);
+  return {
+    name: "baseline",
+    pid: child.pid,
+    readyMs: performance.now() - started,
+    stop: () => child.stop("SIGTERM", STOP_GRACE_MS),
+    output: () => child.output(),
+  };
+}

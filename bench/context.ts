@@ -1,0 +1,37 @@
+// What every scenario is given: the sizes of this run, where profiles go, and how to say what
+// it is doing (progress goes to stderr, the results to stdout).
+import type { Sizes } from "./options.js";
+import { startBaseline } from "./baseline-process.js";
+import { startDaemon } from "./daemon.js";
+import type { Pipeline, PipelineOptions } from "./pipeline.js";
+
+export interface Context {
+  readonly sizes: Sizes;
+  readonly profileDir: string | undefined;
+  log(message: string): void;
+}
+
+export type PipelineName = Pipeline["name"];
+
+export function startPipeline(
+  name: PipelineName,
+  options: PipelineOptions,
+  context: Context,
+): Promise<Pipeline> {
+  return name === "baseline"
+    ? startBaseline(options, context.profileDir)
+    : startDaemon({
+        ...options,
+        ...(context.profileDir !== undefined && { profileDir: context.profileDir }),
+      });
+}
+
+/** Stops a pipeline and says so when it did not exit cleanly. */
+export async function stopPipeline(pipeline: Pipeline, problems: string[]): Promise<void> {
+  const code = await pipeline.stop();
+  if (code !== 0) {
+    problems.push(
+      `${pipeline.name} exited with ${String(code)}:\n${pipeline.output().slice(-2000)}`,
+    );
+  }
+}

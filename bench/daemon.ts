@@ -1,0 +1,86 @@
+// streamhook as users run it: the built CLI as its own process, configured by environment.
+import { fileURLToPath } from "node:url";
+import { setTimeout as delay } from "node:timers/promises";
+import { profileArgs, spawnChild } from "./child.js";
+import { freePort } from "../src/testing/nats-server.js";
+import type { Pipeline, PipelineOptions } from "./pipeline.js";
+import { CONCURRENCY, PULL_BATCH, STOP_GRACE_MS, WEBHOOK_SECRET } from "./settings.js";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+export interface DaemonOptions extends PipelineOptions {
+  /** Write a V8 CPU profile into this directory. */
+  readonly profileDir?: string;
+  readonly readyTimeoutMs?: number;
+}
+
+interface Readiness {
+  readonly ok: boolean;
+  readonly accounts: number;
+}
+
+async function readiness(port: number): Promise<Readiness> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const body = (await response.json()) as { accounts?: unknown[] };
+    return { ok: response.ok, accounts: body.accounts?.length ?? 0 };
+  } catch {
+    return { ok: false, accounts: 0 };
+  }
+}
+
+/** The environment of section 2 of the contract, and nothing inherited that could override it. */
+function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith("STREAMHOOK_")),
+  );
+  return {
+    ...inherited,
+    STREAMHOOK_NATS_SERVERS: options.natsUrl,
+    STREAMHOOK_ACCOUNTS_DIR: options.accountsDir,
+    STREAMHOOK_WEBHOOK_URL: options.webhookUrl,
+    STREAMHOOK_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    STREAMHOOK_WEBHOOK_MAX_CONNECTIONS: String(CONCURRENCY),
+    STREAMHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY),
+    STREAMHOOK_DELIVERY_ACCOUNT_CONCURRENCY: String(CONCURRENCY),
+    STREAMHOOK_DELIVERY_PULL_BATCH: String(PULL_BATCH),
+    STREAMHOOK_HTTP_LISTEN: `127.0.0.1:${port}`,
+    STREAMHOOK_LOG_LEVEL: "warn",
+  };
+}
+
+/** Starts `node dist/cli.js run` and waits until /readyz reports every account running. */
+export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
+  const port = await freePort();
+  const nodeArgs = profileArgs(options.profileDir, "streamhook");
+  const started = performance.now();
+  const child = spawnChild(
+    "streamhook",
+    process.execPath,
+    [...nodeArgs, CLI, "run"],
+    daemonEnv(options, port),
+  );
+  const deadline = started + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    const state = await readiness(port);
+    if (state.ok && state.accounts >= options.accounts) break;
+    if (!child.alive())
+      throw new Error(`streamhook exited before it was ready:\n${child.output()}`);
+    if (performance.now() > deadline) {
+      await child.stop("SIGKILL");
+      throw new Error(
+        `streamhook not ready (${state.accounts} accounts listed):\n${child.output()}`,
+      );
+    }
+    // Every poll lists all accounts: often enough to time start-up, rarely enough not to slow it.
+    await delay(100);
+  }
+  return {
+    name: "streamhook",
+    pid: child.pid,
+    readyMs: performance.now() - started,
+    // A graceful stop waits for in-flight deliveries; the profile is written on a clean exit.
+    stop: () => child.stop("SIGTERM", STOP_GRACE_MS),
+    output: () => child.output(),
+  };
+}

@@ -1,0 +1,123 @@
+// Command-line options and the sizes of a full run and of a smoke run.
+import { parseArgs } from "node:util";
+
+export const SCENARIOS = ["drain", "drain-many", "latency", "idle", "fairness", "memory"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Sizes {
+  /** Messages of each drain, one account and spread over `drainAccounts`. */
+  readonly drainMessages: number;
+  readonly drainAccounts: number;
+  /** Runs of each pipeline per drain, in ABBA order so drift during the run cancels out. */
+  readonly drainRounds: number;
+  readonly latencyRates: readonly number[];
+  readonly latencyWarmupMs: number;
+  readonly latencyMs: number;
+  readonly idleAccounts: number;
+  readonly idleSettleMs: number;
+  readonly idleMs: number;
+  readonly fairnessBacklog: number;
+  /** The slow receiver path's delay for the backlogged account. */
+  readonly fairnessSlowMs: number;
+  readonly fairnessRate: number;
+  readonly fairnessMs: number;
+  readonly memoryMessages: number;
+  readonly memorySampleMs: number;
+}
+
+const FULL: Sizes = {
+  drainMessages: 200_000,
+  drainAccounts: 100,
+  drainRounds: 2,
+  latencyRates: [1_000, 5_000],
+  latencyWarmupMs: 2_000,
+  latencyMs: 15_000,
+  idleAccounts: 1_000,
+  idleSettleMs: 5_000,
+  idleMs: 30_000,
+  fairnessBacklog: 50_000,
+  fairnessSlowMs: 100,
+  fairnessRate: 10,
+  fairnessMs: 30_000,
+  memoryMessages: 1_000_000,
+  memorySampleMs: 500,
+};
+
+const SMOKE: Sizes = {
+  drainMessages: 2_000,
+  drainAccounts: 5,
+  drainRounds: 1,
+  latencyRates: [200, 1_000],
+  latencyWarmupMs: 300,
+  latencyMs: 1_500,
+  idleAccounts: 5,
+  idleSettleMs: 500,
+  idleMs: 2_000,
+  fairnessBacklog: 2_000,
+  fairnessSlowMs: 200,
+  fairnessRate: 10,
+  fairnessMs: 2_000,
+  memoryMessages: 5_000,
+  memorySampleMs: 100,
+};
+
+export interface Options {
+  readonly smoke: boolean;
+  readonly only: readonly ScenarioName[];
+  readonly sizes: Sizes;
+  /** Sizes changed with --set: never written as the run of record. */
+  readonly custom: boolean;
+  /** Write a CPU profile of every streamhook and baseline process into this directory. */
+  readonly profileDir: string | undefined;
+}
+
+const isScenario = (name: string): name is ScenarioName =>
+  (SCENARIOS as readonly string[]).includes(name);
+
+export const USAGE =
+  "Usage: node --import tsx bench/run.ts [--smoke] [--only " +
+  SCENARIOS.join(",") +
+  "] [--set size=N ...] [--profile DIR]\n" +
+  `  sizes: ${Object.keys(FULL).join(", ")}`;
+
+/** `--set drainMessages=50000`: one size changed, for profiling or a quicker look. */
+function override(sizes: Sizes, assignments: readonly string[]): Sizes {
+  const changed: Record<string, unknown> = { ...sizes };
+  for (const assignment of assignments) {
+    const [key = "", value = ""] = assignment.split("=");
+    if (!(key in sizes)) throw new Error(`unknown size ${key}\n${USAGE}`);
+    const numbers = value.split(",").map(Number);
+    if (value === "" || numbers.some((n) => !Number.isFinite(n))) {
+      throw new Error(`--set ${assignment}: not a number`);
+    }
+    changed[key] = Array.isArray(changed[key]) ? numbers : numbers[0];
+  }
+  return changed as unknown as Sizes;
+}
+
+export function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      smoke: { type: "boolean", default: false },
+      only: { type: "string", multiple: true },
+      profile: { type: "string" },
+      set: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = (values.only ?? []).flatMap((v) => v.split(",")).filter((v) => v !== "");
+  const unknown = only.filter((name) => !isScenario(name));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}\n${USAGE}`);
+  return {
+    smoke: values.smoke,
+    only: only.length === 0 ? SCENARIOS : only.filter(isScenario),
+    sizes: override(values.smoke ? SMOKE : FULL, values.set ?? []),
+    custom: (values.set ?? []).length > 0,
+    profileDir: values.profile,
+  };
+}

@@ -1,0 +1,23 @@
+// What a scenario needs of either pipeline under test, streamhook or the baseline.
+
+export interface PipelineOptions {
+  readonly natsUrl: string;
+  readonly accountsDir: string;
+  /** The consumer each account drains (streamhook reads it from meta.yaml). */
+  readonly consumer: string;
+  readonly webhookUrl: string;
+  /** How many accounts must be running before the pipeline counts as ready. */
+  readonly accounts: number;
+}
+
+export interface Pipeline {
+  readonly name: "streamhook" | "baseline";
+  readonly pid: number;
+  /** Milliseconds from spawn until every account was running. */
+  readonly readyMs: number;
+  /** Graceful stop; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  output(): string;
+}
+
+export type StartPipeline = (options: PipelineOptions) => Promise<Pipeline>;

@@ -1,0 +1,172 @@
+// The tables of a run, from its results: the same figures on the terminal and in BENCHMARKS.md.
+import type { Results } from "./results.js";
+import type { DrainResult } from "./scenarios/drain.js";
+import type { Table } from "./table.js";
+import { evaluateTargets } from "./targets.js";
+
+const int = (n: number): string => Math.round(n).toLocaleString("en-US");
+const ms = (n: number): string => n.toFixed(2);
+const pct = (n: number | undefined): string => (n === undefined ? "-" : `${n.toFixed(1)}%`);
+const mib = (n: number): string => `${n.toFixed(0)} MiB`;
+const ratio = (n: number): string => `${n.toFixed(2)}x`;
+
+function drainTable(r: Results): Table | undefined {
+  const drains = [r.drainOne, r.drainMany].filter((d): d is DrainResult => d !== undefined);
+  if (drains.length === 0) return undefined;
+  const rows = drains.map((d) => [
+    `${d.accounts} account${d.accounts === 1 ? "" : "s"}`,
+    int(d.streamhookRate),
+    int(d.baselineRate),
+    ratio(d.ratio),
+  ]);
+  if (r.drainOne !== undefined && r.drainMany !== undefined) {
+    const of = (a: number, b: number): string => (b > 0 ? ratio(a / b) : "-");
+    rows.push([
+      `${r.drainMany.accounts} vs 1 account`,
+      of(r.drainMany.streamhookRate, r.drainOne.streamhookRate),
+      of(r.drainMany.baselineRate, r.drainOne.baselineRate),
+      "",
+    ]);
+  }
+  const first = drains[0];
+  return {
+    title: `Drain: ${int(first?.messages ?? 0)} messages of 512 B already in the stream (msg/s)`,
+    headers: ["", "streamhook", "baseline", "streamhook / baseline"],
+    rows,
+    note:
+      `Rate = arrivals / (last - first arrival at the receiver); mean of ` +
+      `${r.sizes.drainRounds} run(s) per pipeline in ABBA order, each from its own consumer ` +
+      "of the same stream.",
+  };
+}
+
+function drainRunsTable(r: Results): Table | undefined {
+  const drains = [r.drainOne, r.drainMany].filter((d): d is DrainResult => d !== undefined);
+  if (drains.length === 0) return undefined;
+  return {
+    title: "Drain runs, in the order they ran",
+    headers: ["accounts", "pipeline", "round", "msg/s", "seconds"],
+    rows: drains.flatMap((d) =>
+      d.runs.map((run) => [
+        String(d.accounts),
+        run.pipeline,
+        String(run.round + 1),
+        int(run.rate),
+        run.seconds.toFixed(1),
+      ]),
+    ),
+  };
+}
+
+function cpuTable(r: Results): Table | undefined {
+  const drains = [r.drainOne, r.drainMany].filter((d): d is DrainResult => d !== undefined);
+  if (drains.length === 0) return undefined;
+  const rows = drains.flatMap((d) =>
+    (["streamhook", "baseline"] as const).map((p) => [
+      `${d.accounts} account${d.accounts === 1 ? "" : "s"}, ${p}`,
+      pct(d.cpu[p][p]),
+      pct(d.cpu[p]["nats-server"]),
+      pct(d.cpu[p].receiver),
+    ]),
+  );
+  return {
+    title: "CPU during the drain (% of one core, between first and last arrival)",
+    headers: ["run", "pipeline process", "nats-server", "receiver"],
+    rows,
+  };
+}
+
+function latencyTable(r: Results): Table | undefined {
+  if (r.latency === undefined) return undefined;
+  return {
+    title: "Latency: publish -> receiver arrival at a steady rate (ms)",
+    headers: ["pipeline", "rate (msg/s)", "p50", "p99", "max", "samples", "pipeline CPU"],
+    rows: r.latency.runs.map((run) => [
+      run.pipeline,
+      int(run.rate),
+      ms(run.latency.p50),
+      ms(run.latency.p99),
+      ms(run.latency.max),
+      int(run.latency.count),
+      pct(run.cpu[run.pipeline]),
+    ]),
+    note: `After a ${r.sizes.latencyWarmupMs / 1000} s warm-up, ${r.sizes.latencyMs / 1000} s per rate.`,
+  };
+}
+
+function idleTable(r: Results): Table | undefined {
+  const idle = r.idle;
+  if (idle === undefined) return undefined;
+  return {
+    title: `Idle: ${int(idle.accounts)} directory accounts, nothing to deliver`,
+    headers: ["measure", "value"],
+    rows: [
+      ["start until all running (/readyz)", `${(idle.allRunningMs / 1000).toFixed(2)} s`],
+      ["streamhook RSS at the end of the idle window", mib(idle.rssMiB)],
+      ["streamhook RSS, highest sample", mib(idle.rssMaxMiB)],
+      [`streamhook CPU over ${idle.idleSeconds.toFixed(0)} idle s`, pct(idle.cpu.streamhook)],
+      ["nats-server CPU meanwhile", pct(idle.cpu["nats-server"])],
+    ],
+  };
+}
+
+function fairnessTable(r: Results): Table | undefined {
+  const f = r.fairness;
+  if (f === undefined) return undefined;
+  return {
+    title: "Fairness: a quiet account beside another account's backlog",
+    headers: ["measure", "value"],
+    rows: [
+      [
+        "busy account backlog",
+        `${int(f.backlog)} messages, receiver path answers after ${f.slowMs} ms`,
+      ],
+      ["quiet account", `${f.rate} msg/s, ${int(f.quiet.count)} messages`],
+      ["quiet p50 / p99 / max", `${ms(f.quiet.p50)} / ${ms(f.quiet.p99)} / ${ms(f.quiet.max)} ms`],
+      ["backlog delivered meanwhile", int(f.busyDelivered)],
+    ],
+  };
+}
+
+function memoryTable(r: Results): Table | undefined {
+  const m = r.memory;
+  if (m === undefined) return undefined;
+  return {
+    title: `Memory: streamhook RSS while draining ${int(m.messages)} messages`,
+    headers: ["measure", "value"],
+    rows: [
+      ["min / max / last", `${mib(m.minMiB)} / ${mib(m.maxMiB)} / ${mib(m.lastMiB)}`],
+      [
+        "first-quarter / last-quarter average",
+        `${mib(m.firstQuarterMiB)} / ${mib(m.lastQuarterMiB)}`,
+      ],
+      ["samples", int(m.samples)],
+      ["drain rate", `${int(m.seconds > 0 ? m.received / m.seconds : 0)} msg/s`],
+    ],
+  };
+}
+
+function targetTable(r: Results): Table {
+  return {
+    title: "Targets",
+    headers: ["target", "measured", "result"],
+    rows: evaluateTargets(r).map((t) => [
+      t.target,
+      t.measured,
+      t.pass === undefined ? "-" : t.pass ? "PASS" : "MISS",
+    ]),
+  };
+}
+
+export function tables(results: Results): Table[] {
+  return [
+    drainTable(results),
+    drainRunsTable(results),
+    cpuTable(results),
+    latencyTable(results),
+    idleTable(results),
+    fairnessTable(results),
+    memoryTable(results),
+    targetTable(results),
+  ].filter((t): t is Table => t !== undefined);
+}

@@ -1,0 +1,42 @@
+// The machinery check a smoke run exists for: every figure a scenario produced is a real
+// measurement (nonzero where zero means nothing was measured), whatever its size.
+import type { Results } from "./results.js";
+
+export function sanityProblems(results: Results): string[] {
+  const problems: string[] = [];
+  const positive = (what: string, value: number | undefined): void => {
+    if (value === undefined || !Number.isFinite(value) || value <= 0) {
+      problems.push(`${what} is ${String(value)}, expected a positive measurement`);
+    }
+  };
+  for (const drain of [results.drainOne, results.drainMany]) {
+    if (drain === undefined) continue;
+    for (const run of drain.runs) {
+      const label = `drain ${drain.accounts} account(s), ${run.pipeline} round ${run.round + 1}`;
+      positive(`${label}: rate`, run.rate);
+      positive(`${label}: ${run.pipeline} CPU`, run.cpu[run.pipeline]);
+      if (run.received !== drain.messages) {
+        problems.push(`${label}: ${run.received} deliveries for ${drain.messages} messages`);
+      }
+    }
+  }
+  for (const run of results.latency?.runs ?? []) {
+    const label = `latency ${run.pipeline} at ${run.rate}/s`;
+    positive(`${label}: p50`, run.latency.p50);
+    positive(`${label}: samples`, run.latency.count);
+  }
+  if (results.idle !== undefined) {
+    positive("idle: time to all running", results.idle.allRunningMs);
+    positive("idle: RSS", results.idle.rssMiB);
+    // Idle CPU may honestly be zero clock ticks over a short window: not checked.
+  }
+  if (results.fairness !== undefined) {
+    positive("fairness: quiet p50", results.fairness.quiet.p50);
+    positive("fairness: backlog delivered", results.fairness.busyDelivered);
+  }
+  if (results.memory !== undefined) {
+    positive("memory: samples", results.memory.samples);
+    positive("memory: lowest RSS", results.memory.minMiB);
+  }
+  return problems;
+}

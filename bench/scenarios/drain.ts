@@ -1,0 +1,151 @@
+// Drain: a backlog already in the stream, delivered by streamhook and by the baseline from
+// consumers of the same stream, to the same receiver. Rate = arrivals / (last - first arrival).
+import { setTimeout as delay } from "node:timers/promises";
+import { writeAccountsDir } from "../accounts-dir.js";
+import { removeDir } from "../cleanup.js";
+import { consumersIdle, startCluster, type Cluster } from "../cluster.js";
+import { startPipeline, stopPipeline, type Context, type PipelineName } from "../context.js";
+import { fillStreams } from "../fill.js";
+import { mean } from "../percentiles.js";
+import { cpuWindow } from "../proc.js";
+import { startReceiverProcess, type ReceiverProcess } from "../receiver-client.js";
+import { baselineConsumer, daemonConsumer } from "../settings.js";
+
+export interface DrainRun {
+  readonly pipeline: PipelineName;
+  readonly round: number;
+  readonly received: number;
+  readonly seconds: number;
+  readonly rate: number;
+  /** Percent of one core per process between the first and the last arrival. */
+  readonly cpu: Record<string, number>;
+  readonly complete: boolean;
+}
+
+export interface DrainResult {
+  readonly accounts: number;
+  readonly messages: number;
+  readonly runs: readonly DrainRun[];
+  /** Mean over rounds. */
+  readonly streamhookRate: number;
+  readonly baselineRate: number;
+  readonly ratio: number;
+  readonly cpu: Record<PipelineName, Record<string, number>>;
+  readonly problems: readonly string[];
+}
+
+const STALL_MS = 30_000;
+
+/** ABBA: baseline first in even rounds, streamhook first in odd ones. */
+function schedule(rounds: number): { pipeline: PipelineName; round: number }[] {
+  const order: { pipeline: PipelineName; round: number }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const pair: PipelineName[] =
+      round % 2 === 0 ? ["baseline", "streamhook"] : ["streamhook", "baseline"];
+    for (const pipeline of pair) order.push({ pipeline, round });
+  }
+  return order;
+}
+
+async function drainOnce(
+  cluster: Cluster,
+  receiver: ReceiverProcess,
+  run: { pipeline: PipelineName; round: number },
+  total: number,
+  context: Context,
+  problems: string[],
+): Promise<DrainRun> {
+  const consumer =
+    run.pipeline === "baseline" ? baselineConsumer(run.round) : daemonConsumer(run.round);
+  await receiver.reset();
+  const dir = writeAccountsDir(cluster.accounts, { consumer });
+  const pipeline = await startPipeline(
+    run.pipeline,
+    {
+      natsUrl: cluster.server.url,
+      accountsDir: dir,
+      consumer,
+      webhookUrl: receiver.url,
+      accounts: cluster.accounts.length,
+    },
+    context,
+  );
+  const pids = {
+    [run.pipeline]: pipeline.pid,
+    "nats-server": cluster.server.pid ?? -1,
+    receiver: receiver.pid,
+  };
+  let window: ReturnType<typeof cpuWindow> | undefined;
+  const arrived = await receiver.waitForCount(total, STALL_MS, (s) => {
+    if (window === undefined && s.count > 0) window = cpuWindow(pids);
+  });
+  const cpu = window?.stop() ?? {};
+  const stats = await receiver.stats();
+  let idle = false;
+  for (let i = 0; i < 100 && arrived && !idle; i++) {
+    idle = await consumersIdle(cluster.accounts, consumer);
+    if (!idle) await delay(100);
+  }
+  await stopPipeline(pipeline, problems);
+  removeDir(dir);
+  const seconds = ((stats.lastAt ?? 0) - (stats.firstAt ?? 0)) / 1000;
+  const label = `${run.pipeline} round ${run.round + 1}`;
+  if (!arrived) {
+    problems.push(
+      `${label}: ${stats.count} of ${total} arrived, then nothing for ${STALL_MS / 1000} s`,
+    );
+  } else if (!idle) {
+    problems.push(`${label}: all arrived but the consumers still have messages pending or unacked`);
+  }
+  if (stats.count > total) {
+    problems.push(`${label}: ${stats.count - total} deliveries more than messages`);
+  }
+  const rate = seconds > 0 ? stats.count / seconds : 0;
+  context.log(`  ${label}: ${Math.round(rate)} msg/s over ${seconds.toFixed(1)} s`);
+  return { ...run, received: stats.count, seconds, rate, cpu, complete: arrived && idle };
+}
+
+function meanCpu(runs: readonly DrainRun[]): Record<string, number> {
+  const keys = new Set(runs.flatMap((r) => Object.keys(r.cpu)));
+  return Object.fromEntries([...keys].map((k) => [k, mean(runs.map((r) => r.cpu[k] ?? 0))]));
+}
+
+export async function drainScenario(accounts: number, context: Context): Promise<DrainResult> {
+  const { drainMessages: total, drainRounds: rounds } = context.sizes;
+  const names =
+    accounts === 1
+      ? ["solo"]
+      : Array.from({ length: accounts }, (_, i) => `t${String(i).padStart(4, "0")}`);
+  const consumers = Array.from({ length: rounds }, (_, r) => [
+    { name: baselineConsumer(r) },
+    { name: daemonConsumer(r) },
+  ]).flat();
+  context.log(`drain, ${accounts} account(s): provisioning`);
+  const cluster = await startCluster({ names, consumers, keepConnections: true });
+  const receiver = await startReceiverProcess();
+  const problems: string[] = [];
+  try {
+    context.log(`drain, ${accounts} account(s): publishing ${total} messages`);
+    await fillStreams(cluster.accounts, total);
+    const runs: DrainRun[] = [];
+    for (const run of schedule(rounds)) {
+      runs.push(await drainOnce(cluster, receiver, run, total, context, problems));
+    }
+    const of = (p: PipelineName): DrainRun[] => runs.filter((r) => r.pipeline === p);
+    const streamhookRate = mean(of("streamhook").map((r) => r.rate));
+    const baselineRate = mean(of("baseline").map((r) => r.rate));
+    return {
+      accounts,
+      messages: total,
+      runs,
+      streamhookRate,
+      baselineRate,
+      ratio: baselineRate > 0 ? streamhookRate / baselineRate : 0,
+      cpu: { streamhook: meanCpu(of("streamhook")), baseline: meanCpu(of("baseline")) },
+      problems,
+    };
+  } finally {
+    await receiver.stop();
+    await cluster.close();
+  }
+}
