@@ -166,12 +166,20 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       abort_on_missing_resource: true,
     });
     const publishDeadLetter = deadLetterPublisher(js);
+    // On a stop, the messages the client has already buffered are handed back as well, rather
+    // than left to come back after ack_wait: the loop runs on for a moment, handing back each
+    // message, then ends. (The client's pending count cannot tell when its buffer is empty.)
+    let handBack: NodeJS.Timeout | undefined;
     const stop = (): void => {
-      messages.stop();
+      handBack ??= setTimeout(() => {
+        messages.stop();
+      }, HAND_BACK_WINDOW_MS);
     };
     signal.addEventListener("abort", stop, { once: true });
     // Stopped while connecting or verifying: an abort that already happened fires no event.
     if (signal.aborted) stop();
+    // A function, not the property, because TypeScript narrows `signal.aborted` across awaits.
+    const stopping = (): boolean => signal.aborted;
     // A connection that closes for good ends the loop, so the runner can build a new one.
     void nc.closed().then((error) => {
       messages.stop(new SessionEndedError("connection closed", { cause: error }));
@@ -181,9 +189,10 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     try {
       for await (const msg of messages) {
         options.observer?.received(account.name);
-        if (!connected) {
-          // Prefetched before the disconnect: JetStream redelivers it once the pull state resets.
-          nakQuietly(msg);
+        if (stopping() || !connected) {
+          // The pull still open would get an at-once nak straight back; a short delay lets it
+          // reach the next session (or another replica) instead.
+          nakQuietly(msg, HAND_BACK_DELAY_MS);
           continue;
         }
         const release = held.hold(msg);
@@ -201,11 +210,11 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
           // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
           release();
           nakQuietly(msg);
-          if (signal.aborted) messages.stop();
         }
       }
     } finally {
       signal.removeEventListener("abort", stop);
+      clearTimeout(handBack);
     }
     const ended = await messages.closed();
     await statuses;
@@ -261,9 +270,14 @@ function deadLetterPublisher(js: JetStreamClient): DeadLetterPublish {
   };
 }
 
-function nakQuietly(msg: JsMsg): void {
+/** Delay of a nak for a message handed back while its session stops or reconnects. */
+const HAND_BACK_DELAY_MS = 1_000;
+/** How long a stopping session keeps handing back what its client had buffered. */
+const HAND_BACK_WINDOW_MS = 100;
+
+function nakQuietly(msg: JsMsg, delayMs?: number): void {
   try {
-    msg.nak();
+    msg.nak(delayMs);
   } catch {
     // The connection is already gone; JetStream redelivers after ack_wait.
   }
