@@ -1,5 +1,8 @@
 // Summarizes V8 .cpuprofile files (node --cpu-prof): the functions and the files or packages
-// with the most self time. Usage: node --import tsx bench/profile-summary.ts FILE... [--top N]
+// with the most self time, the busiest functions' callers, and total time by function.
+// Usage: node --import tsx bench/profile-summary.ts FILE... [--top N] [--from=S] [--to=S]
+// (--from/--to: seconds after the profile's start, negative for before its end, to look at one
+// phase only, e.g. --from=-30 for an idle tail after a busy start-up).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
@@ -19,6 +22,24 @@ interface Profile {
   readonly startTime: number;
   readonly endTime: number;
   readonly samples?: readonly number[];
+  readonly timeDeltas?: readonly number[];
+}
+
+/** Samples per node, counting only those taken between `from` and `to` (seconds, see usage). */
+type Hits = ReadonlyMap<number, number>;
+
+function hitsBetween(profile: Profile, from: number, to: number): Hits {
+  const length = (profile.endTime - profile.startTime) / 1e6;
+  const start = (from < 0 ? length + from : from) * 1e6;
+  const end = (to <= 0 ? length + to : to) * 1e6;
+  const hits = new Map<number, number>();
+  let at = 0;
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) => {
+    at += deltas[i] ?? 0;
+    if (at >= start && at <= end) hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
+  return hits;
 }
 
 /** node_modules/<package> or the path under the repository, else the URL itself. */
@@ -38,6 +59,7 @@ const label = (node: ProfileNode): string => {
 /** Self time of the busiest functions split by their callers, a few frames up. */
 function callers(
   profile: Profile,
+  hits: Hits,
   functions: readonly string[],
   depth: number,
 ): Map<string, Map<string, number>> {
@@ -48,7 +70,8 @@ function callers(
   const result = new Map<string, Map<string, number>>();
   for (const node of profile.nodes) {
     const key = label(node);
-    if (!functions.includes(key) || (node.hitCount ?? 0) === 0) continue;
+    const own = hits.get(node.id) ?? 0;
+    if (!functions.includes(key) || own === 0) continue;
     const chain: string[] = [];
     for (
       let up = parent.get(node.id);
@@ -58,7 +81,7 @@ function callers(
       chain.push(up.callFrame.functionName || "(anonymous)");
     }
     const byChain = result.get(key) ?? new Map<string, number>();
-    add(byChain, chain.join(" < "), node.hitCount ?? 0);
+    add(byChain, chain.join(" < "), own);
     result.set(key, byChain);
   }
   return result;
@@ -68,20 +91,20 @@ function callers(
  * Total (self + callees) time of every function defined under `prefix`, counted once per sample
  * even when it recurses.
  */
-function inclusive(profile: Profile, prefix: string): Map<string, number> {
+function inclusive(profile: Profile, hits: Hits, prefix: string): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const totals = new Map<string, number>();
   const walk = (node: ProfileNode, open: ReadonlySet<string>): number => {
-    let hits = node.hitCount ?? 0;
+    let total = hits.get(node.id) ?? 0;
     const key = label(node);
     const mine = where(node.callFrame.url).startsWith(prefix) && !open.has(key);
     const inner = mine ? new Set([...open, key]) : open;
     for (const child of node.children ?? []) {
       const c = byId.get(child);
-      if (c !== undefined) hits += walk(c, inner);
+      if (c !== undefined) total += walk(c, inner);
     }
-    if (mine) add(totals, key, hits);
-    return hits;
+    if (mine) add(totals, key, total);
+    return total;
   };
   const root = profile.nodes[0];
   if (root !== undefined) walk(root, new Set());
@@ -106,36 +129,39 @@ const { values, positionals } = parseArgs({
     callers: { type: "string", default: "5" },
     depth: { type: "string", default: "6" },
     inclusive: { type: "string", default: "dist/" },
+    from: { type: "string", default: "0" },
+    to: { type: "string", default: "0" },
   },
 });
 const count = Number(values.top);
 for (const file of positionals) {
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const hits = hitsBetween(profile, Number(values.from), Number(values.to));
   const byFunction = new Map<string, number>();
   const byPlace = new Map<string, number>();
   let all = 0;
   for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    if (hits === 0) continue;
-    all += hits;
-    add(byFunction, label(node), hits);
-    add(byPlace, where(node.callFrame.url), hits);
+    const own = hits.get(node.id) ?? 0;
+    if (own === 0) continue;
+    all += own;
+    add(byFunction, label(node), own);
+    add(byPlace, where(node.callFrame.url), own);
   }
   const seconds = (profile.endTime - profile.startTime) / 1e6;
-  console.log(`${file}: ${seconds.toFixed(1)} s profiled, ${all} samples`);
+  console.log(`${file}: ${seconds.toFixed(1)} s profiled, ${all} samples in the window`);
   console.log("\nSelf time by function:");
   for (const line of top(byFunction, all, count)) console.log(`  ${line}`);
   console.log("\nSelf time by file or package:");
   for (const line of top(byPlace, all, count)) console.log(`  ${line}`);
   console.log(`\nTotal time (self + callees) of functions under ${values.inclusive}:`);
-  for (const line of top(inclusive(profile, values.inclusive), all, count))
+  for (const line of top(inclusive(profile, hits, values.inclusive), all, count))
     console.log(`  ${line}`);
   const busiest = [...byFunction]
     .filter(([key]) => !key.startsWith("("))
     .sort((a, b) => b[1] - a[1])
     .slice(0, Number(values.callers))
     .map(([key]) => key);
-  for (const [fn, chains] of callers(profile, busiest, Number(values.depth))) {
+  for (const [fn, chains] of callers(profile, hits, busiest, Number(values.depth))) {
     console.log(`\nCallers of ${fn}:`);
     for (const line of top(chains, all, 5)) console.log(`  ${line}`);
   }
