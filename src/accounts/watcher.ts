@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { Logger } from "pino";
 
@@ -27,6 +28,10 @@ export function watchAccountsDir(options: AccountsWatcherOptions): AccountsWatch
   const { dir, logger, onChange } = options;
   const debounceMs = options.debounceMs ?? 200;
   let watcher: FSWatcher | undefined;
+  /** The identity of the directory the watcher watches. */
+  let watched: string | undefined;
+  /** The watcher saw the directory itself go (renamed away, deleted): it watches nothing now. */
+  let lost = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let again = false;
@@ -60,9 +65,14 @@ export function watchAccountsDir(options: AccountsWatcherOptions): AccountsWatch
   }
 
   function startWatcher(): void {
-    if (watcher !== undefined || !existsSync(dir)) return;
+    const id = identity(dir);
+    if (watcher !== undefined || id === undefined) return;
+    watched = id;
     watcher = watch(dir, { ignoreInitial: true, depth: 2, followSymlinks: true });
-    watcher.on("all", schedule);
+    watcher.on("all", (event, path) => {
+      if (event === "unlinkDir" && resolve(path) === resolve(dir)) lost = true;
+      schedule();
+    });
     watcher.on("error", (error: unknown) => {
       logger.warn(
         { err: error, dir },
@@ -71,20 +81,22 @@ export function watchAccountsDir(options: AccountsWatcherOptions): AccountsWatch
     });
   }
 
-  // Once a second, check that the directory still exists, so that one that appears, disappears
-  // or comes back is noticed promptly; the watcher and the periodic rescan do the rest.
+  // Once a second, check that the directory is still the one watched, so that one that appears,
+  // disappears, or is replaced (even within the second) is noticed promptly: a watcher on a
+  // deleted or renamed directory sees nothing of its replacement. The rescan does the rest.
   const poll = setInterval(() => {
-    const exists = existsSync(dir);
-    if (watcher === undefined && exists) {
-      startWatcher();
-      schedule();
-    } else if (watcher !== undefined && !exists) {
-      // A watcher on a deleted directory sees nothing once it is made again: start over.
+    const id = identity(dir);
+    // A directory renamed away and back keeps its identity, but its watcher stopped at "away".
+    if (id === watched && !lost) return;
+    lost = false;
+    if (watcher !== undefined) {
       const old = watcher;
       watcher = undefined;
+      watched = undefined;
       old.close().catch(() => undefined);
-      schedule();
     }
+    startWatcher();
+    schedule();
   }, 1_000);
   const rescan = setInterval(runScan, options.rescanIntervalMs);
   poll.unref();
@@ -102,4 +114,10 @@ export function watchAccountsDir(options: AccountsWatcherOptions): AccountsWatch
       await running;
     },
   };
+}
+
+/** Device and inode: a directory made again under the same name is a different one. */
+function identity(dir: string): string | undefined {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  return stat?.isDirectory() === true ? `${String(stat.dev)}:${String(stat.ino)}` : undefined;
 }
