@@ -17,17 +17,19 @@ export interface SettleContext {
   readonly id: string;
   readonly publishDeadLetter: DeadLetterPublish;
   readonly logger: Logger;
+  /** Sends the ack; see AckBatcher. */
+  readonly ack: (msg: JsMsg) => void;
 }
 
 /**
- * Carries out a decision on the broker. Plain `ack()`/`nak()` are fire-and-forget: waiting for
+ * Carries out a decision on the broker. Acks and naks are fire-and-forget: waiting for
  * the server's confirmation of every ack would cap throughput at a tenth, and a lost ack only
  * causes a redelivery, which receivers already deduplicate.
  */
 export async function settle(context: SettleContext, decision: Decision): Promise<Settlement> {
   switch (decision.action) {
     case "ack":
-      context.msg.ack();
+      context.ack(context.msg);
       return "acked";
     case "nak":
       context.msg.nak(decision.delayMs);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * The `webhook-id` of a message: derived only from where the message lives (account, stream,
@@ -13,8 +13,11 @@ export function webhookId(
   streamCreated: string,
   sequence: number,
 ): string {
-  const digest = createHash("sha256")
-    .update(`${account}\u0000${stream}\u0000${streamCreated}\u0000${sequence}`)
-    .digest("base64url");
+  // The one-shot hash: a Hash object per message costs twice as much on the hot path.
+  const digest = hash(
+    "sha256",
+    `${account}\u0000${stream}\u0000${streamCreated}\u0000${sequence}`,
+    "base64url",
+  );
   return `msg_${digest.slice(0, 32)}`;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { createAckBatcher } from "./ack-batcher.js";
 import type { CircuitBreaker } from "./breaker.js";
 import { decide, type Decision } from "./decision.js";
 import { isRetryable, type DeliveryOutcome } from "./outcome.js";
@@ -54,6 +55,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const inflightByAccount = new Map<string, number>();
   const limitByAccount = new Map<string, number>();
   const idleWaiters = new Map<string, (() => void)[]>();
+  const acks = createAckBatcher();
+  const ack = (msg: InboundMessage["msg"]): void => {
+    acks.ack(msg);
+  };
   let inflight = 0;
 
   // Messages of an account whose receiver's breaker is open stay in the queue, held with
@@ -70,8 +75,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (next === 0) {
       inflightByAccount.delete(account);
       const waiters = idleWaiters.get(account);
-      idleWaiters.delete(account);
-      for (const resolve of waiters ?? []) resolve();
+      if (waiters !== undefined) {
+        // The account's connection closes next: its acks must be on their way first.
+        acks.flush();
+        idleWaiters.delete(account);
+        for (const resolve of waiters) resolve();
+      }
     } else {
       inflightByAccount.set(account, next);
     }
@@ -124,7 +133,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       ...(breaker.state(origin) !== "closed" && { outageMs: breaker.remainingMs(origin) }),
     });
     const settlement = await settle(
-      { target, msg, id: prepared.id, publishDeadLetter: item.publishDeadLetter, logger: log },
+      { target, msg, id: prepared.id, publishDeadLetter: item.publishDeadLetter, logger: log, ack },
       decision,
     );
     if (decision.action === "nak") {
@@ -193,6 +202,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         start(next.item);
       }
       await Promise.all(running);
+      acks.flush();
     },
   };
 }
