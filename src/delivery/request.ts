@@ -10,7 +10,8 @@ export type PreparedRequest =
   | {
       readonly ok: true;
       readonly id: string;
-      readonly headers: Record<string, string>;
+      /** undici's flat `[name, value, ...]` form. */
+      readonly headers: string[];
       readonly body: Buffer;
     }
   | { readonly ok: false; readonly id: string; readonly error: string };
@@ -32,22 +33,26 @@ export function prepareRequest(
   });
   if (!built.ok) return { ok: false, id, error: built.error };
   const timestamp = Math.floor(nowMs / 1000);
-  const headers: Record<string, string> = {
-    ...target.staticHeaders,
-    "webhook-id": id,
-    "webhook-timestamp": String(timestamp),
-    "streamhook-subject": msg.subject,
-    "streamhook-sequence": String(msg.seq),
-    "streamhook-attempt": String(msg.info.deliveryCount),
-  };
+  const headers = target.staticHeaderList.concat([
+    "webhook-id",
+    id,
+    "webhook-timestamp",
+    String(timestamp),
+    "streamhook-subject",
+    msg.subject,
+    "streamhook-sequence",
+    String(msg.seq),
+    "streamhook-attempt",
+    String(msg.info.deliveryCount),
+  ]);
   if (target.signer !== undefined) {
-    headers["webhook-signature"] = target.signer.sign(id, timestamp, built.body);
+    headers.push("webhook-signature", target.signer.sign(id, timestamp, built.body));
   }
   const natsHeaders = msg.headers;
   if (natsHeaders !== undefined) {
     for (const name of TRACE_HEADERS) {
       const value = natsHeaders.get(name, Match.IgnoreCase);
-      if (value !== "") headers[name] = value;
+      if (value !== "") headers.push(name, value);
     }
   }
   return { ok: true, id, headers, body: built.body };

@@ -6,7 +6,8 @@ export const MAX_RESPONSE_BODY = 64 * 1024;
 
 export interface WebhookRequest {
   readonly url: URL;
-  readonly headers: Record<string, string>;
+  /** undici's flat `[name, value, ...]` form. */
+  readonly headers: readonly string[];
   readonly body: Buffer;
   readonly timeoutMs: number;
   /** Connections kept per origin; requests beyond it queue in the pool. */
@@ -77,7 +78,8 @@ export function createWebhookClient(): WebhookClient {
           origin: request.url.origin,
           path: `${request.url.pathname}${request.url.search}`,
           method: "POST",
-          headers: request.headers,
+          // undici reads the list and never changes it; its type just does not say readonly.
+          headers: request.headers as string[],
           body: request.body,
           headersTimeout: request.timeoutMs,
           bodyTimeout: request.timeoutMs,

@@ -20,7 +20,7 @@ describe("webhook client against a real receiver", () => {
   const post = (timeoutMs = 2_000) =>
     client.post({
       url: new URL(receiver.url),
-      headers: { "content-type": "application/json" },
+      headers: ["content-type", "application/json"],
       body: Buffer.from("{}"),
       timeoutMs,
       maxConnections: 4,
@@ -64,7 +64,7 @@ describe("webhook client against a real receiver", () => {
     await closed.close();
     const outcome = await client.post({
       url,
-      headers: {},
+      headers: [],
       body: Buffer.from("{}"),
       timeoutMs: 2_000,
       maxConnections: 1,

@@ -4,9 +4,21 @@ import { describe, test } from "node:test";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import { Webhook } from "standardwebhooks";
 import { prepareRequest } from "../../src/delivery/request.js";
-import type { DeliveryTarget } from "../../src/delivery/target.js";
+import { loadConfig } from "../../src/config/index.js";
+import { createDeliveryTarget, type DeliveryTarget } from "../../src/delivery/target.js";
 import { createSigner } from "../../src/delivery/signing.js";
 import { webhookId } from "../../src/delivery/webhook-id.js";
+
+/** undici's flat `[name, value, ...]` list as a map; a name sent twice fails the test. */
+function headerMap(list: readonly string[]): Record<string, string | undefined> {
+  const map: Record<string, string | undefined> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] ?? "";
+    assert.equal(map[name], undefined, `header ${name} sent twice`);
+    map[name] = list[i + 1];
+  }
+  return map;
+}
 
 const secret = `whsec_${randomBytes(24).toString("base64")}`;
 
@@ -24,13 +36,18 @@ function target(overrides: Partial<DeliveryTarget> = {}): DeliveryTarget {
     timeoutMs: 1000,
     maxConnections: 4,
     signer: createSigner(secret),
-    staticHeaders: {
-      "content-type": "application/json",
-      "user-agent": "streamhook/test",
-      "streamhook-account": "acme",
-      "streamhook-stream": "EVENTS",
-      "streamhook-tenant": "tenant-acme",
-    },
+    staticHeaderList: [
+      "content-type",
+      "application/json",
+      "user-agent",
+      "streamhook/test",
+      "streamhook-account",
+      "acme",
+      "streamhook-stream",
+      "EVENTS",
+      "streamhook-tenant",
+      "tenant-acme",
+    ],
     policy: {
       maxAttempts: 3,
       backoffMs: [1000],
@@ -61,16 +78,16 @@ describe("prepareRequest", () => {
     const req = prepareRequest(target(), message('{"tenant_id":"evil","n":1}'), now);
     assert.ok(req.ok);
     assert.deepEqual(JSON.parse(req.body.toString()), { tenant_id: "tenant-acme", n: 1 });
-    assert.equal(req.headers["webhook-timestamp"], String(Math.floor(now / 1000)));
-    assert.equal(req.headers["streamhook-attempt"], "2");
-    assert.equal(req.headers["streamhook-sequence"], "7");
-    assert.equal(req.headers["streamhook-subject"], "events.created");
-    assert.equal(req.headers["streamhook-tenant"], "tenant-acme");
-    assert.equal(req.headers["content-type"], "application/json");
+    assert.equal(headerMap(req.headers)["webhook-timestamp"], String(Math.floor(now / 1000)));
+    assert.equal(headerMap(req.headers)["streamhook-attempt"], "2");
+    assert.equal(headerMap(req.headers)["streamhook-sequence"], "7");
+    assert.equal(headerMap(req.headers)["streamhook-subject"], "events.created");
+    assert.equal(headerMap(req.headers)["streamhook-tenant"], "tenant-acme");
+    assert.equal(headerMap(req.headers)["content-type"], "application/json");
     const verified = new Webhook(secret).verify(req.body.toString(), {
-      "webhook-id": req.headers["webhook-id"] ?? "",
-      "webhook-timestamp": req.headers["webhook-timestamp"] ?? "",
-      "webhook-signature": req.headers["webhook-signature"] ?? "",
+      "webhook-id": headerMap(req.headers)["webhook-id"] ?? "",
+      "webhook-timestamp": headerMap(req.headers)["webhook-timestamp"] ?? "",
+      "webhook-signature": headerMap(req.headers)["webhook-signature"] ?? "",
     });
     assert.deepEqual(verified, { tenant_id: "tenant-acme", n: 1 });
   });
@@ -132,10 +149,10 @@ describe("prepareRequest", () => {
     assert.deepEqual(env.data, { tenant_id: "tenant-acme" });
     assert.deepEqual((env.headers as Record<string, string[]>)["x-custom"], ["yes"]);
     assert.equal(
-      json.headers.traceparent,
+      headerMap(json.headers).traceparent,
       "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
     );
-    assert.equal(json.headers.tracestate, "vendor=1");
+    assert.equal(headerMap(json.headers).tracestate, "vendor=1");
 
     const binary = prepareRequest(target({ body: "envelope" }), message(new Uint8Array([0, 1, 2])));
     assert.ok(binary.ok);
@@ -147,6 +164,32 @@ describe("prepareRequest", () => {
   test("without a secret there is no signature header", () => {
     const req = prepareRequest(target({ signer: undefined }), message("{}"));
     assert.ok(req.ok);
-    assert.equal(req.headers["webhook-signature"], undefined);
+    assert.equal(headerMap(req.headers)["webhook-signature"], undefined);
+  });
+});
+
+describe("configured headers", () => {
+  test("are sent, but never in place of a per-request header", () => {
+    const config = loadConfig({
+      env: {
+        STREAMHOOK_STREAM: "EVENTS",
+        STREAMHOOK_CONSUMER: "hook",
+        STREAMHOOK_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+        STREAMHOOK_WEBHOOK_HEADERS: JSON.stringify({ "X-Route": "blue", "Webhook-Id": "forged" }),
+      },
+    });
+    const account = config.accounts[0];
+    assert.ok(account);
+    const built = createDeliveryTarget({
+      account,
+      streamCreated: "2026-01-01T00:00:00Z",
+      consumerMaxDeliver: -1,
+      userAgent: "streamhook/test",
+    });
+    const req = prepareRequest(built, message(JSON.stringify({ a: 1 })));
+    assert.ok(req.ok);
+    const headers = headerMap(req.headers);
+    assert.equal(headers["x-route"], "blue");
+    assert.equal(headers["webhook-id"], req.id);
   });
 });
