@@ -107,6 +107,8 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
     record(origin, up) {
       if (!enabled) return;
       const c = circuit(origin);
+      // Nearly every request succeeds against a closed circuit: nothing to change then.
+      if (up && c.state === "closed" && c.failures === 0) return;
       refresh(c);
       if (up) {
         clearTimeout(c.timer);

@@ -16,8 +16,14 @@ export interface WebhookRequest {
 
 export interface WebhookClient {
   /** Posts once, never following redirects. Never throws: every failure is an outcome. */
-  post(request: WebhookRequest, signal?: AbortSignal): Promise<DeliveryOutcome>;
+  post(request: WebhookRequest): Promise<DeliveryOutcome>;
+  /** Waits for the requests in flight, then closes every connection. */
   close(): Promise<void>;
+  /**
+   * Ends every request in flight at once (each becomes a network error) and every connection.
+   * One call at shutdown instead of an abort listener on every request.
+   */
+  destroy(): Promise<void>;
 }
 
 const TIMEOUT_CODES = new Set([
@@ -69,7 +75,7 @@ export function createWebhookClient(): WebhookClient {
   }
 
   return {
-    async post(request, signal) {
+    async post(request) {
       try {
         // undici's own timers, not an AbortController and a timer per request: on the hot path
         // those cost more than the HMAC. A receiver that sends headers in time and then stalls
@@ -83,7 +89,6 @@ export function createWebhookClient(): WebhookClient {
           body: request.body,
           headersTimeout: request.timeoutMs,
           bodyTimeout: request.timeoutMs,
-          ...(signal !== undefined && { signal }),
         });
         // Read up to the limit and discarded; a longer body is cut off with its connection, so a
         // receiver that sends megabytes gets no keep-alive.
@@ -102,6 +107,11 @@ export function createWebhookClient(): WebhookClient {
       const closing = [...agents.values()].map((agent) => agent.close());
       agents.clear();
       await Promise.all(closing);
+    },
+    async destroy() {
+      const destroying = [...agents.values()].map((agent) => agent.destroy());
+      agents.clear();
+      await Promise.all(destroying);
     },
   };
 }

@@ -88,7 +88,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     observer?.inflightChanged?.(account, next);
   }
 
-  async function deliver(item: InboundMessage, abort: AbortSignal): Promise<void> {
+  async function deliver(item: InboundMessage): Promise<void> {
     const { target, msg } = item;
     const log = loggerFor(target.account);
     const prepared = prepareRequest(target, msg);
@@ -107,16 +107,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return;
     } else {
       const started = performance.now();
-      outcome = await client.post(
-        {
-          url: target.url,
-          headers: prepared.headers,
-          body: prepared.body,
-          timeoutMs: target.timeoutMs,
-          maxConnections: target.maxConnections,
-        },
-        abort,
-      );
+      outcome = await client.post({
+        url: target.url,
+        headers: prepared.headers,
+        body: prepared.body,
+        timeoutMs: target.timeoutMs,
+        maxConnections: target.maxConnections,
+      });
       observer?.attempted?.(item, outcome, performance.now() - started);
       const before = breaker.state(target.origin);
       breaker.record(target.origin, !isRetryable(outcome, target.policy.terminalStatuses));
@@ -165,12 +162,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     },
     async run(intake, abort) {
       const running = new Set<Promise<void>>();
+      const cancel = (): void => {
+        client.destroy().catch((error: unknown) => {
+          logger.warn({ err: error }, "cancelling in-flight requests failed");
+        });
+      };
+      abort.addEventListener("abort", cancel, { once: true });
       const start = (item: InboundMessage): void => {
         const account = item.target.account;
         limitByAccount.set(account, item.target.accountConcurrency);
         originByAccount.set(account, item.target.origin);
         track(account, 1);
-        const task = deliver(item, abort)
+        const task = deliver(item)
           .catch((error: unknown) => {
             // A bug or a broken connection must not take the loop down, nor lose the message.
             logger.error(
@@ -201,7 +204,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         }
         start(next.item);
       }
-      await Promise.all(running);
+      try {
+        await Promise.all(running);
+      } finally {
+        abort.removeEventListener("abort", cancel);
+      }
       acks.flush();
     },
   };
