@@ -37,8 +37,8 @@ export interface DaemonOptions {
   readonly env?: NodeJS.ProcessEnv;
   /**
    * How often each running account asks for its consumer's backlog (`/accounts`, and
-   * `streamhook_consumer_pending`). Default 30 s: a thousand accounts then cost ~33 small
-   * requests a second, and a backlog gauge a scrape interval old is as useful as a fresh one.
+   * `streamhook_consumer_pending`). Default 60 s: a thousand accounts then cost ~17 small
+   * requests a second, and a backlog gauge a minute old is as useful for alerting as a fresh one.
    */
   readonly backlogIntervalMs?: number;
 }
@@ -99,7 +99,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       idle: (account) => worker.idle(account),
       breaker,
       observer: metrics,
-      backlogIntervalMs: options.backlogIntervalMs ?? 30_000,
+      backlogIntervalMs: options.backlogIntervalMs ?? 60_000,
       forget: (account) => {
         worker.forget(account);
         metrics.forget(account);

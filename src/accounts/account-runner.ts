@@ -163,6 +163,11 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     const consumer = await js.consumers.get(account.stream, account.consumer);
     const messages = await consumer.consume({
       max_messages: options.pullBatch,
+      // An idle account costs one pull per `expires` and a heartbeat per half of it; with a
+      // thousand accounts the client's 30 s default is what keeps an idle daemon busy. A pull
+      // still open is renewed at once when messages flow, and a lost connection is noticed by
+      // the client's own pings and status events, not by these heartbeats.
+      expires: PULL_EXPIRES_MS,
       abort_on_missing_resource: true,
     });
     const publishDeadLetter = deadLetterPublisher(js);
@@ -269,6 +274,9 @@ function deadLetterPublisher(js: JetStreamClient): DeadLetterPublish {
     await js.publish(subject, data, { headers, msgID: msgId });
   };
 }
+
+/** How long one pull request stays open at the server; heartbeats come every half of it. */
+const PULL_EXPIRES_MS = 60_000;
 
 /** Delay of a nak for a message handed back while its session stops or reconnects. */
 const HAND_BACK_DELAY_MS = 1_000;

@@ -19,31 +19,39 @@ export interface HeldMessages {
  */
 export function createHeldMessages(ackWaitMs: number): HeldMessages {
   const held = new Set<Workable>();
-  const timer = setInterval(
-    () => {
-      for (const msg of held) {
-        try {
-          msg.working();
-        } catch {
-          // The connection is gone; the session that owns the message is ending anyway.
-        }
+  const everyMs = Math.max(250, Math.floor(ackWaitMs / 3));
+  // Runs only while something is held: a thousand idle accounts must not wake up for nothing.
+  let timer: NodeJS.Timeout | undefined;
+  const signal = (): void => {
+    for (const msg of held) {
+      try {
+        msg.working();
+      } catch {
+        // The connection is gone; the session that owns the message is ending anyway.
       }
-    },
-    Math.max(250, Math.floor(ackWaitMs / 3)),
-  );
-  timer.unref();
+    }
+  };
+  const stop = (): void => {
+    clearInterval(timer);
+    timer = undefined;
+  };
   return {
     hold(msg) {
       held.add(msg);
+      if (timer === undefined) {
+        timer = setInterval(signal, everyMs);
+        timer.unref();
+      }
       return () => {
         held.delete(msg);
+        if (held.size === 0) stop();
       };
     },
     get size() {
       return held.size;
     },
     close() {
-      clearInterval(timer);
+      stop();
       held.clear();
     },
   };
