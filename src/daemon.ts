@@ -71,6 +71,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     queueDepth: () => queue.size,
     accounts: () => supervisor.accounts(),
     breakers: () => breaker.states(),
+    inflight: (account) => worker.inflightOf(account),
   });
   const client = createWebhookClient();
   const breaker = createCircuitBreaker({

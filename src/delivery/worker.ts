@@ -13,7 +13,6 @@ import type { WebhookClient } from "./webhook-client.js";
 export interface DeliveryObserver {
   attempted?(item: InboundMessage, outcome: DeliveryOutcome, durationMs: number): void;
   settled?(item: InboundMessage, decision: Decision, settlement: Settlement): void;
-  inflightChanged?(account: string, inflight: number): void;
 }
 
 export interface DeliveryWorkerOptions {
@@ -33,6 +32,8 @@ export interface DeliveryWorker {
    */
   run(intake: AbortSignal, abort: AbortSignal): Promise<void>;
   readonly inflight: number;
+  /** Requests in flight for one account. */
+  inflightOf(account: string): number;
   /** Resolves once `account` has no delivery in flight, so its connection can close without losing acks. */
   idle(account: string): Promise<void>;
   /** Drops what is kept about an account that was removed; it must be idle. */
@@ -85,7 +86,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       inflightByAccount.set(account, next);
     }
     inflight += delta;
-    observer?.inflightChanged?.(account, next);
   }
 
   async function deliver(item: InboundMessage): Promise<void> {
@@ -145,6 +145,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   return {
     get inflight() {
       return inflight;
+    },
+    inflightOf(account) {
+      return inflightByAccount.get(account) ?? 0;
     },
     forget(account) {
       if (inflightByAccount.has(account)) return;

@@ -19,6 +19,7 @@ describe("metrics", () => {
       queueDepth: () => 7,
       accounts: () => accounts,
       breakers: () => breakers,
+      inflight: (name) => (name === "a" ? 2 : 0),
     });
     metrics.received("a");
     metrics.received("b");
@@ -40,6 +41,10 @@ describe("metrics", () => {
       'streamhook_breaker_open{origin="http://r:1"} 1',
     ]);
     assert.deepEqual(lines(text, "streamhook_queue_depth "), ["streamhook_queue_depth 7"]);
+    assert.deepEqual(lines(text, "streamhook_inflight_deliveries{"), [
+      'streamhook_inflight_deliveries{account="a"} 2',
+      'streamhook_inflight_deliveries{account="b"} 0',
+    ]);
     assert.deepEqual(metrics.figures("b").backlog, { pending: 12, ackPending: 3 });
 
     accounts = accounts.filter((a) => a.name !== "b");
