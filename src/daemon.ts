@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import { scanAccountsDir } from "./accounts/directory.js";
+import { scanAccountsDir, type ScanCache } from "./accounts/directory.js";
 import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
 import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
 import { accountDefaults } from "./config/account.js";
@@ -128,13 +128,14 @@ export function startDaemon(options: DaemonOptions): Daemon {
 
   function watchDirectory(dir: string): AccountsWatcher {
     const defaults = accountDefaults(config);
+    const cache: ScanCache = new Map();
     let missingReported = false;
     return watchAccountsDir({
       dir,
       rescanIntervalMs: config.accountsRescanIntervalMs,
       logger,
       onChange: () => {
-        const scan = scanAccountsDir(dir, defaults, options.env ?? process.env);
+        const scan = scanAccountsDir(dir, defaults, options.env ?? process.env, cache);
         if (!scan.exists && !missingReported) {
           logger.warn({ dir }, "accounts directory does not exist (yet); waiting for it");
         }

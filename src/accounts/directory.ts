@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAccountText } from "../config/account.js";
+import { DEFAULT_CREDENTIALS, parseAccountText } from "../config/account.js";
 import { ConfigError } from "../config/errors.js";
 import { ACCOUNT_NAME } from "../config/fields.js";
 import type { AccountConfig, AccountDefaults } from "../config/types.js";
@@ -25,6 +25,27 @@ export interface DirectoryScan {
   readonly accounts: DirectoryAccount[];
 }
 
+/**
+ * What the last scan read from each account directory, so that a rescan re-reads and re-parses
+ * only the files that changed: a thousand accounts are two thousand files every rescan interval.
+ */
+export type ScanCache = Map<string, { readonly stamp: string; readonly result: DirectoryAccount }>;
+
+/** Changes when the file is replaced, rewritten, grown, truncated or made (through symlinks). */
+function fileStamp(path: string | undefined): string {
+  if (path === undefined) return "";
+  const stat = statSync(path, { throwIfNoEntry: false, bigint: true });
+  if (stat === undefined) return "-";
+  return `${String(stat.dev)}:${String(stat.ino)}:${String(stat.size)}:${String(stat.mtimeNs)}:${String(stat.ctimeNs)}`;
+}
+
+/** meta.yaml, the default creds file (which may appear later), and a creds file named elsewhere. */
+function dirStamp(dir: string, otherCreds: string | undefined): string {
+  return [join(dir, META_FILE), join(dir, DEFAULT_CREDENTIALS), otherCreds]
+    .map(fileStamp)
+    .join("|");
+}
+
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -44,6 +65,32 @@ function describe(error: unknown): string {
  * Files are read through symlinks, as Kubernetes secret volumes link every file into `..data`.
  */
 export function readAccountDir(
+  dir: string,
+  name: string,
+  defaults: AccountDefaults,
+  env: NodeJS.ProcessEnv,
+  cache?: ScanCache,
+): DirectoryAccount {
+  const cached = cache?.get(dir);
+  // The files the last read depended on; a creds error names its file as the path.
+  const filesOf = (result: DirectoryAccount): string | undefined => {
+    const file = result.ok ? result.account.credentialsFile : result.path;
+    // Always stamped anyway.
+    return file === join(dir, META_FILE) || file === join(dir, DEFAULT_CREDENTIALS)
+      ? undefined
+      : file;
+  };
+  const guess = cached === undefined ? undefined : filesOf(cached.result);
+  // Stamped before reading, so that a change made while reading shows at the next scan.
+  const stamp = dirStamp(dir, guess);
+  if (cached !== undefined && cached.stamp === stamp) return cached.result;
+  const result = readFresh(dir, name, defaults, env);
+  // It now depends on a file that was not stamped: read it again next time.
+  cache?.set(dir, { stamp: filesOf(result) === guess ? stamp : "", result });
+  return result;
+}
+
+function readFresh(
   dir: string,
   name: string,
   defaults: AccountDefaults,
@@ -88,6 +135,7 @@ export function scanAccountsDir(
   root: string,
   defaults: AccountDefaults,
   env: NodeJS.ProcessEnv,
+  cache?: ScanCache,
 ): DirectoryScan {
   let names: string[];
   try {
@@ -105,7 +153,11 @@ export function scanAccountsDir(
     } catch {
       continue;
     }
-    accounts.push(readAccountDir(dir, name, defaults, env));
+    accounts.push(readAccountDir(dir, name, defaults, env, cache));
+  }
+  if (cache !== undefined) {
+    const seen = new Set(accounts.map((a) => join(root, a.name)));
+    for (const dir of cache.keys()) if (!seen.has(dir)) cache.delete(dir);
   }
   return { exists: true, accounts };
 }
