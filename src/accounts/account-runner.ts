@@ -74,6 +74,8 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
 
   /** False while the connection is down and the client is reconnecting. */
   let connected = true;
+  /** Messages pulled, over every session: tells the backlog poller whether anything happened. */
+  let receivedCount = 0;
 
   /**
    * While the client reconnects, the account is `waiting` and its queued messages are let go:
@@ -125,9 +127,12 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     const polling = new AbortController();
     let poller: Promise<void> = Promise.resolve();
     if (observer !== undefined) {
-      observer.consumerBacklog(account.name, backlogOf(verified.consumer));
+      const initial = backlogOf(verified.consumer);
+      observer.consumerBacklog(account.name, initial);
       poller = pollBacklog(
         {
+          initial,
+          received: () => receivedCount,
           jsm: verified.jsm,
           stream: account.stream,
           consumer: account.consumer,
@@ -194,6 +199,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     try {
       for await (const msg of messages) {
         options.observer?.received(account.name);
+        receivedCount++;
         if (stopping() || !connected) {
           // The pull still open would get an at-once nak straight back; a short delay lets it
           // reach the next session (or another replica) instead.
