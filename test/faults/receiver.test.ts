@@ -310,17 +310,9 @@ describe("faults: the webhook receiver", () => {
     });
   });
 
-  test(
-    "the daemon wrote nothing but its JSON log lines, even with many requests in flight",
-    {
-      todo:
-        "more than 10 deliveries in flight add more than 10 abort listeners to one signal, and " +
-        "Node prints a MaxListenersExceededWarning on stderr",
-    },
-    () => {
-      assert.equal(daemon.stderr(), "");
-    },
-  );
+  test("the daemon wrote nothing but its JSON log lines, even with many requests in flight", () => {
+    assert.equal(daemon.stderr(), "");
+  });
 
   test("the daemon is still running, never failed unexpectedly, and exits 0 on SIGTERM", async () => {
     assert.ok(alive(daemon), `daemon exited: ${daemon.stderr()}`);
