@@ -181,6 +181,9 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     // message, then ends. (The client's pending count cannot tell when its buffer is empty.)
     let handBack: NodeJS.Timeout | undefined;
     const stop = (): void => {
+      // What the queue holds goes back now; a push waiting for room is rejected by it, which
+      // spares every push an abort listener of its own.
+      releaseHeld();
       handBack ??= setTimeout(() => {
         messages.stop();
       }, HAND_BACK_WINDOW_MS);
@@ -211,11 +214,13 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         // hand is held with progress signals meanwhile.
         await options.breaker.ready(target.origin, signal);
         try {
-          await queue.push(
-            account.name,
-            { target, msg, publishDeadLetter, receivedAt: Date.now(), release },
-            signal,
-          );
+          await queue.push(account.name, {
+            target,
+            msg,
+            publishDeadLetter,
+            receivedAt: Date.now(),
+            release,
+          });
         } catch {
           // Let go while waiting for room (shutdown, removal, a lost connection): the broker gets
           // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
