@@ -1,5 +1,5 @@
 // Writing a run down: the results JSON, and for a complete full run the BENCHMARKS.md summary.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
 import type { Results } from "./results.js";
@@ -11,6 +11,7 @@ export const SMOKE_JSON = fileURLToPath(new URL("./results.smoke.json", import.m
 /** A full-size run of some scenarios, or one that did not complete. */
 export const PARTIAL_JSON = fileURLToPath(new URL("./results.partial.json", import.meta.url));
 const BENCHMARKS_MD = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
+const FINDINGS_MD = fileURLToPath(new URL("./findings.md", import.meta.url));
 
 export function writeResults(path: string, results: Results): void {
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
@@ -20,6 +21,12 @@ export function writeResults(path: string, results: Results): void {
 async function formatted(markdown: string, path: string): Promise<string> {
   const config = (await resolveConfig(path)) ?? {};
   return format(markdown, { ...config, filepath: path });
+}
+
+/** What people found in the profiles (bench/findings.md): kept in BENCHMARKS.md across runs. */
+function findings(): string[] {
+  const text = readFileSync(FINDINGS_MD, { encoding: "utf8", flag: "r" });
+  return [text.trimEnd(), ""];
 }
 
 export async function writeBenchmarks(results: Results, all: readonly Table[]): Promise<string> {
@@ -58,6 +65,7 @@ export async function writeBenchmarks(results: Results, all: readonly Table[]): 
     "## Results",
     "",
     ...all.map(renderMarkdown),
+    ...findings(),
     "## Reproducing and profiling",
     "",
     "```sh",
