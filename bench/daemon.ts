@@ -57,7 +57,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
   const child = spawnChild(
     "streamhook",
     process.execPath,
-    [...nodeArgs, CLI, "run"],
+    // As the daemon ships (Dockerfile, npm start, the bin's shebang).
+    [...nodeArgs, "--single-threaded-gc", CLI, "run"],
     daemonEnv(options, port),
   );
   const deadline = started + (options.readyTimeoutMs ?? 60_000);

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 import { parseArgs } from "node:util";
 import { runCheck } from "./check/index.js";
 import { ConfigError, loadConfig } from "./config/index.js";
