@@ -5,7 +5,7 @@ import { DEFAULT_CREDENTIALS, parseAccountText } from "../config/account.js";
 import { ConfigError } from "../config/errors.js";
 import { ACCOUNT_NAME } from "../config/fields.js";
 import type { AccountConfig, AccountDefaults } from "../config/types.js";
-import { parseCreds } from "../nats/creds.js";
+import { readCredsFile } from "../nats/creds.js";
 
 export const META_FILE = "meta.yaml";
 
@@ -102,24 +102,11 @@ function readFresh(
     const account = parseAccountText(text, metaPath, defaults, env);
     const hash = createHash("sha256").update(text);
     if (account.credentialsFile !== undefined) {
-      let creds: string;
       try {
-        creds = readFileSync(account.credentialsFile, "utf8");
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-        return {
-          name,
-          ok: false,
-          path: account.credentialsFile,
-          error: `${account.credentialsFile}: cannot read creds file: ${code}`,
-        };
-      }
-      try {
-        parseCreds(creds, account.credentialsFile);
+        hash.update("\0").update(readCredsFile(account.credentialsFile).text);
       } catch (error) {
         return { name, ok: false, path: account.credentialsFile, error: describe(error) };
       }
-      hash.update("\0").update(creds);
     }
     return { name, ok: true, account, fingerprint: hash.digest("hex") };
   } catch (error) {

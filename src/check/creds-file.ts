@@ -1,5 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
-import { parseCreds } from "../nats/creds.js";
+import { stat } from "node:fs/promises";
+import { readCredsFile } from "../nats/creds.js";
 import { CredentialsError } from "../nats/errors.js";
 
 export interface CredsFileCheck {
@@ -16,21 +16,17 @@ const GROUP_OR_OTHER_READ = 0o044;
  * secret volumes link every file, and the mode that matters is the target's.
  */
 export async function checkCredsFile(path: string): Promise<CredsFileCheck> {
-  let text: string;
-  let mode: number;
   try {
-    mode = (await stat(path)).mode;
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    return { error: `${path}: cannot read creds file: ${code}`, warnings: [] };
-  }
-  try {
-    parseCreds(text, path);
+    readCredsFile(path);
   } catch (error) {
     if (error instanceof CredentialsError) return { error: error.message, warnings: [] };
     throw error;
   }
+  // Gone since it was read: nothing left to warn about.
+  const mode = await stat(path).then(
+    (stats) => stats.mode,
+    () => 0,
+  );
   const warnings: string[] = [];
   if ((mode & GROUP_OR_OTHER_READ) !== 0) {
     const octal = (mode & 0o777).toString(8).padStart(4, "0");

@@ -27,6 +27,21 @@ export function parseCreds(text: string, path: string): ParsedCreds {
   return { jwt, seed };
 }
 
+/**
+ * Reads and parses a creds file. Every failure is a CredentialsError naming the file, never
+ * quoting its content. The text comes back too, for callers that fingerprint the file.
+ */
+export function readCredsFile(path: string): ParsedCreds & { readonly text: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new CredentialsError(path, `cannot read creds file: ${code}`, { cause: error });
+  }
+  return { ...parseCreds(text, path), text };
+}
+
 // PKCS#8 wrapping of a raw 32-byte Ed25519 seed, so node:crypto can load it without a PEM file.
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
@@ -64,19 +79,7 @@ function loadSigningKey(seed: string, path: string): SigningKey {
 export function credsFileAuthenticator(path: string): Authenticator {
   let cached: SigningKey | undefined;
   return (nonce?: string): JwtAuth => {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (error) {
-      throw new CredentialsError(
-        path,
-        `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const { jwt, seed } = parseCreds(text, path);
+    const { jwt, seed } = readCredsFile(path);
     if (cached?.seed !== seed) cached = loadSigningKey(seed, path);
     if (nonce === undefined || nonce === "") return { jwt, nkey: cached.publicKey };
     const sig = sign(null, Buffer.from(nonce), cached.privateKey).toString("base64");
