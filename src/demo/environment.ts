@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { ACCOUNT_FILE, DEFAULT_CREDENTIALS } from "../config/index.js";
 import { provision, startNatsServer, type NatsServerHandle } from "../testing/nats-server.js";
 import type { Budget } from "./budget.js";
-import type { Cleanup } from "./cleanup.js";
+import type { Cleanup } from "../testing/cleanup.js";
 import { DeadLetterReader } from "./dead-letters.js";
 import {
   CONSUMER,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CREDENTIALS } from "../config/index.js";
 import { Budget, DemoStopped } from "./budget.js";
-import { Cleanup } from "./cleanup.js";
+import { Cleanup } from "../testing/cleanup.js";
 import { ACCOUNTS_DIR, CONFIG_FILE, STORE_DIR } from "./environment.js";
 import { ensureNatsServer } from "./install.js";
 import { EXIT_FAILED, EXIT_OK, runScenario, type Run } from "./scenario.js";

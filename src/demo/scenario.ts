@@ -8,7 +8,7 @@ import { createLogger } from "../observability/logger.js";
 import { natsServerVersion } from "../testing/nats-binary.js";
 import { startReceiver } from "../testing/receiver.js";
 import { Budget, DemoStopped } from "./budget.js";
-import type { Cleanup } from "./cleanup.js";
+import type { Cleanup } from "../testing/cleanup.js";
 import {
   ACCOUNTS_DIR,
   CONFIG_FILE,

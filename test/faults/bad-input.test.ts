@@ -12,20 +12,19 @@ import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import type { Daemon } from "../../src/daemon.js";
 import { freePort, startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
-import { consumerIdle, runDaemon, tempDir } from "../helpers/fixtures.js";
+import { consumerIdle, runDaemon, tempDir, type AccountClient } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
 import {
   EVENTS,
   cleanup,
   connectAs,
-  forAccount,
   forwardPort,
   logLines,
   provisionedPublisher,
   writeAccountDir,
   type Forwarder,
-  type Publisher,
 } from "./input-helpers.js";
+import { forAccount } from "./helpers.js";
 
 /** Directory accounts, one per bad input, and the NATS accounts behind them. */
 const CASES = [
@@ -55,12 +54,12 @@ describe("faults: bad input", () => {
   let receiver: Receiver;
   let daemon: Daemon;
   let logs: string[];
-  let healthy: Publisher;
-  let removed: Publisher;
-  const publishers = new Map<Case, Publisher>();
+  let healthy: AccountClient;
+  let removed: AccountClient;
+  const publishers = new Map<Case, AccountClient>();
   const forwarders: Forwarder[] = [];
 
-  const pub = (name: Case): Publisher => {
+  const pub = (name: Case): AccountClient => {
     const p = publishers.get(name);
     assert.ok(p !== undefined, `no publisher for ${name}`);
     return p;
@@ -81,7 +80,7 @@ describe("faults: bad input", () => {
   /** Publishes a marked event and waits for the receiver to get it from `account`. */
   async function deliversFrom(
     account: string,
-    publisher: Publisher,
+    publisher: AccountClient,
     mark: string,
     timeoutMs = 10_000,
   ): Promise<void> {

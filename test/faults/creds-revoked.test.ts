@@ -24,7 +24,7 @@ import type { RecordedRequest } from "../../src/testing/receiver.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
-after(() => cleanup.run());
+after(() => cleanup.runOrThrow());
 
 const tagged = (requests: readonly RecordedRequest[], account: string, tag: string) =>
   ofAccount(requests, account).filter((r) => (JSON.parse(r.text) as { tag: string }).tag === tag);

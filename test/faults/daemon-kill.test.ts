@@ -18,7 +18,7 @@ import {
 import { waitUntil } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
-after(() => cleanup.run());
+after(() => cleanup.runOrThrow());
 
 test(
   "a daemon SIGKILLed mid-backlog loses nothing: the next run delivers every message",

@@ -3,14 +3,7 @@
 // webhook receiver, and the daemon run as a child process exactly as an operator runs it.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  jetstream,
-  jetstreamManager,
-  type ConsumerInfo,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import type { ConsumerInfo, JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import {
   freePort,
   provision,
@@ -24,33 +17,20 @@ import {
   type RecordedRequest,
   type Script,
 } from "../../src/testing/receiver.js";
+import { Cleanup } from "../../src/testing/cleanup.js";
 import { runCli, type CliRun } from "../helpers/cli-process.js";
-import { consumerIdle, tempDir } from "../helpers/fixtures.js";
+import {
+  connectAsNewUser,
+  consumerIdle,
+  tempDir,
+  type AccountClient,
+} from "../helpers/fixtures.js";
+
+export { Cleanup };
 
 export const STREAM = "EVENTS";
 export const CONSUMER = "webhook";
 export const SUBJECT = "events.created";
-
-/** Runs every registered step, last first, even when one fails; for `after` hooks. */
-export class Cleanup {
-  private readonly steps: (() => unknown)[] = [];
-
-  add(step: () => unknown): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    const failures: unknown[] = [];
-    for (const step of this.steps.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, "cleanup failed");
-  }
-}
 
 export interface FaultEnvOptions {
   readonly accounts: readonly string[];
@@ -76,13 +56,13 @@ export interface FaultEnv {
  */
 export async function startFaultEnv(options: FaultEnvOptions, cleanup: Cleanup): Promise<FaultEnv> {
   const dir = tempDir("streamhook-faults-");
-  cleanup.add(() => {
+  cleanup.add("remove the temporary directory", () => {
     dir.remove();
   });
   const server = await startNatsServer({ accounts: [...options.accounts] });
-  cleanup.add(() => server.stop());
+  cleanup.add("stop nats-server", () => server.stop());
   const receiver = await startReceiver(options.script);
-  cleanup.add(() => receiver.close());
+  cleanup.add("close the receiver", () => receiver.close());
   const accountsDir = join(dir.path, "accounts");
   const scratch = join(dir.path, "scratch");
   mkdirSync(scratch, { recursive: true });
@@ -114,29 +94,15 @@ export function replaceCreds(env: FaultEnv, account: string, creds: string): voi
   renameSync(staged, join(env.accountsDir, account, "user.creds"));
 }
 
-export interface Client {
-  readonly nc: NatsConnection;
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
-  close(): Promise<void>;
-}
-
 /** Connects as a fresh user of `account`, never the daemon's, so revoking that one spares us. */
 export async function connectAs(
   server: NatsServerHandle,
   account: string,
   cleanup: Cleanup,
-): Promise<Client> {
-  const creds = await server.createUserCreds(account, { name: `test-${account}` });
-  const nc = await connect({
-    servers: server.url,
-    authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
-  });
-  const close = async (): Promise<void> => {
-    if (!nc.isClosed()) await nc.close();
-  };
-  cleanup.add(close);
-  return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc), close };
+): Promise<AccountClient> {
+  const client = await connectAsNewUser(server, account, `test-${account}`);
+  cleanup.add(`close the connection to ${account}`, () => client.close());
+  return client;
 }
 
 /**
@@ -177,7 +143,7 @@ export function daemonEnv(
 /** Runs `streamhook run` as a child process; SIGKILLed at cleanup unless it exited already. */
 export function startDaemonProcess(env: Record<string, string>, cleanup: Cleanup): CliRun {
   const run = runCli(["run"], env);
-  cleanup.add(() => run.kill());
+  cleanup.add("kill the daemon", () => run.kill());
   return run;
 }
 
@@ -227,10 +193,16 @@ export async function httpListen(): Promise<{ port: number; listen: string }> {
 export const webhookIds = (requests: readonly RecordedRequest[]): Set<string> =>
   new Set(requests.map((r) => r.headers["webhook-id"] ?? ""));
 
+/** The requests the daemon made for one account, as a filter. */
+export const forAccount =
+  (account: string) =>
+  (r: RecordedRequest): boolean =>
+    r.headers["streamhook-account"] === account;
+
 export const ofAccount = (
   requests: readonly RecordedRequest[],
   account: string,
-): RecordedRequest[] => requests.filter((r) => r.headers["streamhook-account"] === account);
+): RecordedRequest[] => requests.filter(forAccount(account));
 
 export async function consumerInfo(jsm: JetStreamManager): Promise<ConsumerInfo> {
   return jsm.consumers.info(STREAM, CONSUMER);

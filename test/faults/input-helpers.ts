@@ -4,18 +4,12 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import {
-  jetstream,
-  jetstreamManager,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { stringify } from "yaml";
 import type { NatsServerHandle, ProvisionOptions } from "../../src/testing/nats-server.js";
 import { provision } from "../../src/testing/nats-server.js";
 import type { RecordedRequest } from "../../src/testing/receiver.js";
 import type { CliRun } from "../helpers/cli-process.js";
+import { connectAsNewUser, type AccountClient } from "../helpers/fixtures.js";
 
 export const EVENTS: ProvisionOptions = {
   stream: "EVENTS",
@@ -23,29 +17,16 @@ export const EVENTS: ProvisionOptions = {
   consumer: "webhook",
 };
 
-export interface Publisher {
-  readonly nc: NatsConnection;
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
-  close(): Promise<void>;
-}
-
 /** Connects as a fresh user of `account`, so publishing never shares the daemon's creds file. */
-export async function connectAs(server: NatsServerHandle, account: string): Promise<Publisher> {
-  const creds = await server.createUserCreds(account, { name: `publisher-${account}` });
-  const nc = await connect({
-    servers: server.url,
-    authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
-  });
-  return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc), close: () => nc.close() };
-}
+export const connectAs = (server: NatsServerHandle, account: string): Promise<AccountClient> =>
+  connectAsNewUser(server, account, `publisher-${account}`);
 
 /** Connects as `account` and provisions EVENTS/webhook (or `resources`) in it. */
 export async function provisionedPublisher(
   server: NatsServerHandle,
   account: string,
   resources: ProvisionOptions = EVENTS,
-): Promise<Publisher> {
+): Promise<AccountClient> {
   const publisher = await connectAs(server, account);
   await provision(publisher.nc, resources);
   return publisher;
@@ -147,16 +128,6 @@ export function rssBytes(pid: number): number {
   if (match?.[1] === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
-
-/** The requests the daemon made for one account. */
-export const forAccount =
-  (account: string) =>
-  (r: RecordedRequest): boolean =>
-    r.headers["streamhook-account"] === account;
-
-/** Distinct webhook-ids among requests. */
-export const distinctIds = (requests: readonly RecordedRequest[]): Set<string> =>
-  new Set(requests.map((r) => r.headers["webhook-id"] ?? ""));
 
 /** The attempt number the daemon sent with a request. */
 export const attemptOf = (r: RecordedRequest): number =>

@@ -22,7 +22,7 @@ import {
 import { waitUntil } from "../helpers/wait.js";
 
 const cleanup = new Cleanup();
-after(() => cleanup.run());
+after(() => cleanup.runOrThrow());
 
 const OUTAGE_MS = 35_000;
 

@@ -21,14 +21,14 @@ import {
   alive,
   attemptOf,
   cleanup,
-  distinctIds,
   exitWithin,
   forwardPort,
   logLines,
   provisionedPublisher,
   type Forwarder,
-  type Publisher,
 } from "./input-helpers.js";
+import type { AccountClient } from "../helpers/fixtures.js";
+import { webhookIds } from "./helpers.js";
 
 const FAULTS = ["down", "reset", "slow", "redirect", "huge", "flap"] as const;
 type Fault = (typeof FAULTS)[number];
@@ -73,7 +73,7 @@ describe("faults: the webhook receiver", () => {
   let forwarder: Forwarder | undefined;
   /** The port the "down" account posts to: nothing listens there until the test says so. */
   let downPort: number;
-  const publishers = new Map<Fault, Publisher>();
+  const publishers = new Map<Fault, AccountClient>();
   const receivers = new Map<Fault, Tracked>();
   let flapStart = 0;
 
@@ -250,7 +250,7 @@ describe("faults: the webhook receiver", () => {
       await everythingDelivered("reset");
       for (const [id, requests] of byId("reset")) {
         assert.ok(requests.length >= 2, `${id}: ${requests.length} requests`);
-        assert.equal(distinctIds(requests).size, 1);
+        assert.equal(webhookIds(requests).size, 1);
       }
       const resets = lines("reset", "delivery failed, will retry").filter(
         (l) => (l.outcome as { kind?: string } | undefined)?.kind === "network_error",

@@ -19,11 +19,11 @@ import {
   startDaemonProcess,
   startFaultEnv,
   webhookIds,
-  type Client,
 } from "./helpers.js";
+import type { AccountClient } from "../helpers/fixtures.js";
 
 const cleanup = new Cleanup();
-after(() => cleanup.run());
+after(() => cleanup.runOrThrow());
 
 const ACCOUNTS = ["north", "south"];
 const REPLICAS = ["a", "b", "c"];
@@ -39,7 +39,7 @@ test(
       { accounts: ACCOUNTS, ackWaitMs: 30_000, script: () => ({ status: 200, delayMs: 5 }) },
       cleanup,
     );
-    const clients = new Map<string, Client>();
+    const clients = new Map<string, AccountClient>();
     for (const account of ACCOUNTS)
       clients.set(account, await connectAs(env.server, account, cleanup));
 
@@ -96,7 +96,7 @@ test(
     for (const account of ACCOUNTS) {
       const events = new Set(ofAccount(requests, account).map((r) => r.headers["webhook-id"]));
       assert.equal(events.size, perAccount, `${account}: every message arrived`);
-      const info = await consumerInfo((clients.get(account) as Client).jsm);
+      const info = await consumerInfo((clients.get(account) as AccountClient).jsm);
       assert.equal(info.num_pending, 0);
       assert.equal(info.num_ack_pending, 0);
     }

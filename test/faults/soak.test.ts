@@ -23,8 +23,8 @@ import {
   provisionedPublisher,
   rssBytes,
   writeAccountDir,
-  type Publisher,
 } from "./input-helpers.js";
+import type { AccountClient } from "../helpers/fixtures.js";
 
 const DURATION_MS = Number(process.env.STREAMHOOK_SOAK_MS ?? 20_000);
 const RATE_PER_S = 200;
@@ -61,7 +61,7 @@ describe("faults: soak", () => {
   let receiver: Receiver;
   let daemon: CliRun;
   let httpPort: number;
-  const publishers = new Map<Account, Publisher>();
+  const publishers = new Map<Account, AccountClient>();
   const creds = new Map<Account, string>();
   /** Per account: webhook-ids and payload numbers the receiver accepted. */
   const acceptedIds = new Map<string, Set<string>>();
@@ -69,7 +69,7 @@ describe("faults: soak", () => {
   const published = new Map<Account, number>(ACCOUNTS.map((a) => [a, 0]));
   let refused = 0;
 
-  const pub = (account: Account): Publisher => {
+  const pub = (account: Account): AccountClient => {
     const p = publishers.get(account);
     assert.ok(p !== undefined);
     return p;

@@ -32,12 +32,36 @@ export function tempDir(prefix = "streamhook-test-"): { path: string; remove(): 
   };
 }
 
-export interface AccountFixture {
-  readonly credsFile: string;
+/** A connection of the test's own, with JetStream, to one account. */
+export interface AccountClient {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   close(): Promise<void>;
+}
+
+/**
+ * Connects as a new user of `account`, never as the daemon's: publishing goes on when the
+ * daemon's user is revoked or its creds file is replaced.
+ */
+export async function connectAsNewUser(
+  server: NatsServerHandle,
+  account: string,
+  name?: string,
+): Promise<AccountClient> {
+  const creds = await server.createUserCreds(account, name === undefined ? {} : { name });
+  const nc = await connect({
+    servers: server.url,
+    authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
+  });
+  const close = async (): Promise<void> => {
+    if (!nc.isClosed()) await nc.close();
+  };
+  return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc), close };
+}
+
+export interface AccountFixture extends AccountClient {
+  readonly credsFile: string;
 }
 
 /** Writes creds for a new user of `account`, connects as it, and provisions stream and consumer. */
@@ -49,19 +73,9 @@ export async function accountFixture(
 ): Promise<AccountFixture> {
   const credsFile = join(dir, `${account}-${resources.stream}.creds`);
   await server.writeCreds(account, credsFile);
-  const creds = await server.userCreds(account);
-  const nc = await connect({
-    servers: server.url,
-    authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
-  });
-  await provision(nc, resources);
-  return {
-    credsFile,
-    nc,
-    js: jetstream(nc),
-    jsm: await jetstreamManager(nc),
-    close: () => nc.close(),
-  };
+  const client = await connectAsNewUser(server, account);
+  await provision(client.nc, resources);
+  return { ...client, credsFile };
 }
 
 /** Starts the daemon in this process from environment-style settings, with logs kept in memory. */

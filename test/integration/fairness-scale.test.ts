@@ -2,8 +2,6 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { jetstream } from "@nats-io/jetstream";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/index.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
@@ -13,18 +11,10 @@ import {
   type NatsServerHandle,
 } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
-import { tempDir } from "../helpers/fixtures.js";
+import { connectAsNewUser, tempDir } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const SCALE = 200;
-
-async function connectAs(server: NatsServerHandle, account: string): Promise<NatsConnection> {
-  const creds = await server.userCreds(account);
-  return connect({
-    servers: server.url,
-    authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
-  });
-}
 
 /** An account directory for `name`; `creds` defaults to a new user's. */
 async function writeAccount(
@@ -74,10 +64,10 @@ describe("fairness: a backlog in one account does not delay another", () => {
       );
       await writeAccount(server, root, name);
     }
-    const busy = await connectAs(server, "busy");
-    const quiet = await connectAs(server, "quiet");
+    const busy = await connectAsNewUser(server, "busy");
+    const quiet = await connectAsNewUser(server, "quiet");
     try {
-      const js = jetstream(busy);
+      const { js } = busy;
       const backlog = Array.from({ length: 3_000 }, (_, i) =>
         js.publish("events.x", JSON.stringify({ i })),
       );
@@ -103,7 +93,7 @@ describe("fairness: a backlog in one account does not delay another", () => {
       const latencies: number[] = [];
       for (let i = 0; i < 5; i++) {
         const sent = Date.now();
-        await jetstream(quiet).publish("events.q", JSON.stringify({ q: i }));
+        await quiet.js.publish("events.q", JSON.stringify({ q: i }));
         await receiver.waitFor((rs) =>
           rs.some((r) => r.text === JSON.stringify({ q: i, tenant_id: "quiet" })),
         );
