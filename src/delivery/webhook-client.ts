@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors } from "undici";
+import { Agent } from "undici";
 import type { DeliveryOutcome } from "./outcome.js";
 
 /** Response bodies are read up to this size and discarded: enough for a keep-alive, bounded for a hostile receiver. */
@@ -47,9 +47,6 @@ function describeError(error: unknown): string {
 function classify(error: unknown): DeliveryOutcome {
   if (TIMEOUT_CODES.has(errorCode(error) ?? "")) {
     return { kind: "timeout", error: describeError(error) };
-  }
-  if (error instanceof undiciErrors.RequestAbortedError) {
-    return { kind: "network_error", error: "request aborted" };
   }
   return { kind: "network_error", error: describeError(error) };
 }
