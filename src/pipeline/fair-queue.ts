@@ -59,35 +59,19 @@ export class FairQueue<T> {
     return this.#byKey.get(key)?.length ?? 0;
   }
 
-  /** Adds an item, waiting while the queue is full. Rejects when the queue closes or `signal` aborts. */
-  push(key: string, item: T, signal?: AbortSignal): Promise<void> {
+  /**
+   * Adds an item, waiting while the queue is full. Rejects when the queue closes or its key is
+   * removed meanwhile (see `removeKey`).
+   */
+  push(key: string, item: T): Promise<void> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
     // Items of one key keep their order: a key with a push already waiting queues behind it.
     if (this.#admits(key) && !this.#pushes.some((pending) => pending.key === key)) {
       this.#insert(key, item);
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.#pushes.indexOf(pending);
-        if (index >= 0) this.#pushes.splice(index, 1);
-        reject(abortReason(signal));
-      };
-      const pending: PendingPush<T> = {
-        key,
-        item,
-        resolve: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        reject: (error) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#pushes.push(pending);
+      this.#pushes.push({ key, item, resolve, reject });
     });
   }
 
@@ -204,9 +188,4 @@ export class FairQueue<T> {
       }
     }
   }
-}
-
-function abortReason(signal: AbortSignal | undefined): Error {
-  const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason : new Error("aborted", { cause: reason });
 }

@@ -101,14 +101,13 @@ describe("FairQueue", () => {
     await onWake;
   });
 
-  test("an aborted push rejects and leaves nothing behind", async () => {
+  test("removeKey rejects that key's waiting push and leaves nothing behind", async () => {
     const queue = new FairQueue<number>({ capacity: 1 });
     await queue.push("a", 1);
-    const controller = new AbortController();
-    const pending = queue.push("a", 2, controller.signal);
-    controller.abort(new Error("stop"));
-    await assert.rejects(pending, /stop/);
-    queue.tryTake();
+    const pending = queue.push("a", 2);
+    assert.deepEqual(queue.removeKey("a"), [1]);
+    await assert.rejects(pending, QueueClosedError);
+    assert.equal(queue.size, 0);
     assert.equal(queue.tryTake(), undefined);
   });
 
