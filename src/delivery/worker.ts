@@ -171,6 +171,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         });
       };
       abort.addEventListener("abort", cancel, { once: true });
+      const stopTaking = (): void => {
+        queue.wake();
+      };
+      intake.addEventListener("abort", stopTaking, { once: true });
       const start = (item: InboundMessage): void => {
         const account = item.target.account;
         limitByAccount.set(account, item.target.accountConcurrency);
@@ -202,7 +206,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         // Every finished delivery wakes the queue, so waiting on it covers a freed slot too.
         const next = inflight < concurrency ? queue.tryTake(eligible) : undefined;
         if (next === undefined) {
-          await queue.changed(intake);
+          await queue.changed();
           continue;
         }
         start(next.item);
@@ -211,6 +215,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         await Promise.all(running);
       } finally {
         abort.removeEventListener("abort", cancel);
+        intake.removeEventListener("abort", stopTaking);
       }
       acks.flush();
     },

@@ -37,7 +37,11 @@ export class FairQueue<T> {
   #cursor = 0;
   #size = 0;
   #closed = false;
-  readonly #pushes: PendingPush<T>[] = [];
+  /**
+   * Pushes waiting for room, by key in the order keys started waiting. A key is here only while
+   * it has a waiting push, so every check is O(1) however many accounts wait on a full queue.
+   */
+  readonly #waiting = new Map<string, Fifo<PendingPush<T>>>();
   #readers: (() => void)[] = [];
 
   constructor(options: FairQueueOptions) {
@@ -66,12 +70,19 @@ export class FairQueue<T> {
   push(key: string, item: T): Promise<void> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
     // Items of one key keep their order: a key with a push already waiting queues behind it.
-    if (this.#admits(key) && !this.#pushes.some((pending) => pending.key === key)) {
+    const waiting = this.#waiting.get(key);
+    if (waiting === undefined && this.#admits(key)) {
       this.#insert(key, item);
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      this.#pushes.push({ key, item, resolve, reject });
+      const pending = { key, item, resolve, reject };
+      if (waiting !== undefined) waiting.push(pending);
+      else {
+        const fifo = new Fifo<PendingPush<T>>();
+        fifo.push(pending);
+        this.#waiting.set(key, fifo);
+      }
     });
   }
 
@@ -93,6 +104,8 @@ export class FairQueue<T> {
         this.#byKey.delete(key);
         this.#ring.splice(index, 1);
         this.#cursor = count > 1 ? index % (count - 1) : 0;
+        // A key that holds nothing may always add one item, full queue or not.
+        this.#admitOne(key);
       } else {
         this.#cursor = (index + 1) % count;
       }
@@ -104,17 +117,14 @@ export class FairQueue<T> {
 
   /**
    * Resolves on the next change that could make an item takeable: a push, a `wake()`, or close.
-   * The caller loops over `tryTake`; waking is cheap, so spurious wake-ups are fine.
+   * The caller loops over `tryTake`; waking is cheap, so spurious wake-ups are fine. It takes no
+   * abort signal: a listener per wait was a measurable cost, so a reader that must stop calls
+   * `wake()` from its own abort handler instead.
    */
-  changed(signal?: AbortSignal): Promise<void> {
-    if (this.#closed || signal?.aborted) return Promise.resolve();
+  changed(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const done = (): void => {
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      signal?.addEventListener("abort", done, { once: true });
-      this.#readers.push(done);
+      this.#readers.push(resolve);
     });
   }
 
@@ -138,9 +148,10 @@ export class FairQueue<T> {
       if (this.#cursor >= this.#ring.length) this.#cursor = 0;
       this.#size -= items.length;
     }
-    for (const pending of this.#pushes.filter((p) => p.key === key)) {
-      this.#pushes.splice(this.#pushes.indexOf(pending), 1);
-      pending.reject(new QueueClosedError());
+    const waiting = this.#waiting.get(key);
+    if (waiting !== undefined) {
+      this.#waiting.delete(key);
+      for (const pending of waiting.clear()) pending.reject(new QueueClosedError());
     }
     this.#admitWaiting();
     return items;
@@ -152,7 +163,10 @@ export class FairQueue<T> {
    */
   close(): T[] {
     this.#closed = true;
-    for (const pending of this.#pushes.splice(0)) pending.reject(new QueueClosedError());
+    for (const waiting of this.#waiting.values()) {
+      for (const pending of waiting.clear()) pending.reject(new QueueClosedError());
+    }
+    this.#waiting.clear();
     const held: T[] = [];
     for (const key of [...this.#ring]) held.push(...this.removeKey(key));
     this.wake();
@@ -175,17 +189,25 @@ export class FairQueue<T> {
     this.wake();
   }
 
+  /** Admits waiting pushes while there is room, one key after another. */
   #admitWaiting(): void {
-    if (this.#closed) return;
-    for (let i = 0; i < this.#pushes.length;) {
-      const pending = this.#pushes[i];
-      if (pending !== undefined && this.#admits(pending.key)) {
-        this.#pushes.splice(i, 1);
-        this.#insert(pending.key, pending.item);
-        pending.resolve();
-      } else {
-        i++;
-      }
+    while (!this.#closed && this.#size < this.#capacity) {
+      const key = this.#waiting.keys().next().value;
+      if (key === undefined || !this.#admitOne(key)) return;
     }
+  }
+
+  /** Admits the oldest waiting push of `key` if there is one and it fits; true if it did. */
+  #admitOne(key: string): boolean {
+    const waiting = this.#waiting.get(key);
+    if (this.#closed || waiting === undefined || !this.#admits(key)) return false;
+    const pending = waiting.shift();
+    // Requeued at the back, so keys with several waiting pushes take turns.
+    this.#waiting.delete(key);
+    if (waiting.length > 0) this.#waiting.set(key, waiting);
+    if (pending === undefined) return false;
+    this.#insert(key, pending.item);
+    pending.resolve();
+    return true;
   }
 }

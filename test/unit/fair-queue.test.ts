@@ -91,6 +91,56 @@ describe("FairQueue", () => {
     await assert.rejects(quietSecond, QueueClosedError);
   });
 
+  test("a key emptied by a take gets its waiting item in at once, full queue or not", async () => {
+    const queue = new FairQueue<string>({ capacity: 2 });
+    const admitted: string[] = [];
+    const push = (key: string, item: string): Promise<void> =>
+      queue.push(key, item).then(() => {
+        admitted.push(item);
+      });
+    for (const [key, item] of [
+      ["a", "a1"],
+      ["a", "a2"],
+      ["b", "b1"],
+      ["c", "c1"],
+    ] as const) {
+      await push(key, item);
+    }
+    const waiting = [push("b", "b2"), push("c", "c2"), push("a", "a3")];
+    admitted.length = 0;
+    assert.deepEqual(
+      [queue.tryTake()?.item, queue.tryTake()?.item, queue.tryTake()?.item],
+      ["a1", "b1", "c1"],
+    );
+    await Promise.all(waiting.slice(0, 2));
+    assert.deepEqual(admitted, ["b2", "c2"]);
+    assert.equal(queue.size, 3);
+    assert.deepEqual(
+      drain(queue).map(([, item]) => item),
+      ["b2", "c2", "a2", "a3"],
+    );
+    await waiting[2];
+    assert.deepEqual(admitted, ["b2", "c2", "a3"]);
+  });
+
+  test("keys with waiting pushes take turns as room frees up", async () => {
+    const queue = new FairQueue<string>({ capacity: 4 });
+    for (const key of ["a", "b", "c", "d"]) await queue.push(key, `${key}1`);
+    const admitted: string[] = [];
+    const push = (key: string, item: string): Promise<void> =>
+      queue.push(key, item).then(() => {
+        admitted.push(item);
+      });
+    const pushes = [push("a", "a2"), push("a", "a3"), push("b", "b2")];
+    queue.removeKey("d");
+    queue.removeKey("c");
+    await Promise.all([pushes[0], pushes[2]]);
+    assert.deepEqual(admitted, ["a2", "b2"], "b's turn comes before a's second item");
+    assert.equal(queue.size, 4);
+    queue.close();
+    await assert.rejects(pushes[1] ?? Promise.resolve(), QueueClosedError);
+  });
+
   test("changed() resolves on push and on wake", async () => {
     const queue = new FairQueue<number>({ capacity: 2 });
     const onPush = queue.changed();
