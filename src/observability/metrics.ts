@@ -38,19 +38,24 @@ export interface Metrics extends DeliveryObserver {
 
 type AttemptResult = "success" | "http_error" | "timeout" | "network_error";
 
-/** One account's label children, resolved once: looking labels up per message is the slow path. */
+/**
+ * One account's figures. The per-message counters are plain numbers handed to prom-client when
+ * scraped: its `inc` hashes the labels on every call, a measurable share of a drain. The
+ * histograms keep their label children, resolved once.
+ */
 interface AccountSeries {
-  readonly received: Counter.Internal;
-  readonly acked: Counter.Internal;
-  readonly nacked: Counter.Internal;
-  readonly attempts: Record<AttemptResult, Counter.Internal>;
+  received: number;
+  acked: number;
+  nacked: number;
+  readonly attempts: Record<AttemptResult, number>;
   readonly duration: Histogram.Internal<"account">;
   readonly endToEnd: Histogram.Internal<"account">;
-  delivered: number;
   failed: number;
   deadLettered: number;
   backlog: ConsumerBacklog | undefined;
 }
+
+const ATTEMPT_RESULTS = ["success", "http_error", "timeout", "network_error"] as const;
 
 function attemptResult(outcome: DeliveryOutcome): AttemptResult {
   switch (outcome.kind) {
@@ -70,35 +75,58 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const registers = [registry];
   const account = ["account"] as const;
 
-  const received = new Counter({
-    name: "streamhook_messages_received_total",
-    help: "Messages pulled from the account's consumer.",
-    labelNames: account,
-    registers,
-  });
-  const acked = new Counter({
-    name: "streamhook_messages_acked_total",
-    help: "Messages acknowledged after the webhook accepted them.",
-    labelNames: account,
-    registers,
-  });
-  const nacked = new Counter({
-    name: "streamhook_messages_nacked_total",
-    help: "Messages given back to JetStream for a later attempt.",
-    labelNames: account,
-    registers,
-  });
+  const series = new Map<string, AccountSeries>();
+  /** A counter per account whose value is read from `series` when scraped. */
+  const accountCounter = (
+    name: string,
+    help: string,
+    count: (s: AccountSeries) => number,
+  ): Counter<"account"> =>
+    new Counter({
+      name,
+      help,
+      labelNames: account,
+      registers,
+      collect() {
+        // Rebuilt at every scrape, so a removed account's series disappear with it.
+        this.reset();
+        for (const [name, s] of series) this.inc({ account: name }, count(s));
+      },
+    });
+  accountCounter(
+    "streamhook_messages_received_total",
+    "Messages pulled from the account's consumer.",
+    (s) => s.received,
+  );
+  accountCounter(
+    "streamhook_messages_acked_total",
+    "Messages acknowledged after the webhook accepted them.",
+    (s) => s.acked,
+  );
+  accountCounter(
+    "streamhook_messages_nacked_total",
+    "Messages given back to JetStream for a later attempt.",
+    (s) => s.nacked,
+  );
   const deadLettered = new Counter({
     name: "streamhook_messages_dead_lettered_total",
     help: "Messages that can never be delivered, by reason.",
     labelNames: ["account", "reason"] as const,
     registers,
   });
-  const attempts = new Counter({
+  new Counter({
     name: "streamhook_delivery_attempts_total",
     help: "Webhook requests made, by result.",
     labelNames: ["account", "result"] as const,
     registers,
+    collect() {
+      this.reset();
+      for (const [name, s] of series) {
+        for (const result of ATTEMPT_RESULTS) {
+          this.inc({ account: name, result }, s.attempts[result]);
+        }
+      }
+    },
   });
   const duration = new Histogram({
     name: "streamhook_delivery_duration_seconds",
@@ -165,24 +193,17 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
 
-  const series = new Map<string, AccountSeries>();
   const seriesOf = (name: string): AccountSeries => {
     let s = series.get(name);
     if (s === undefined) {
       const labels = { account: name };
       s = {
-        received: received.labels(labels),
-        acked: acked.labels(labels),
-        nacked: nacked.labels(labels),
-        attempts: {
-          success: attempts.labels({ account: name, result: "success" }),
-          http_error: attempts.labels({ account: name, result: "http_error" }),
-          timeout: attempts.labels({ account: name, result: "timeout" }),
-          network_error: attempts.labels({ account: name, result: "network_error" }),
-        },
+        received: 0,
+        acked: 0,
+        nacked: 0,
+        attempts: { success: 0, http_error: 0, timeout: 0, network_error: 0 },
         duration: duration.labels(labels),
         endToEnd: endToEnd.labels(labels),
-        delivered: 0,
         failed: 0,
         deadLettered: 0,
         backlog: undefined,
@@ -195,7 +216,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   return {
     registry,
     received(name) {
-      seriesOf(name).received.inc();
+      seriesOf(name).received++;
     },
     consumerBacklog(name, backlog) {
       seriesOf(name).backlog = backlog;
@@ -204,7 +225,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     attempted(item: InboundMessage, outcome: DeliveryOutcome, durationMs: number) {
       const s = seriesOf(item.target.account);
       const result = attemptResult(outcome);
-      s.attempts[result].inc();
+      s.attempts[result]++;
       s.duration.observe(durationMs / 1000);
       if (result !== "success") s.failed++;
     },
@@ -212,15 +233,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
       const s = seriesOf(item.target.account);
       switch (settlement) {
         case "acked": {
-          s.acked.inc();
-          s.delivered++;
+          s.acked++;
           // A float of nanoseconds loses sub-microsecond precision, far below what this measures.
           const publishedMs = item.msg.info.timestampNanos / 1e6;
           s.endToEnd.observe(Math.max(0, Date.now() - publishedMs) / 1000);
           return;
         }
         case "nacked":
-          s.nacked.inc();
+          s.nacked++;
           return;
         case "dead_lettered":
           s.deadLettered++;
@@ -233,7 +253,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     figures(name) {
       const s = series.get(name);
       return {
-        delivered: s?.delivered ?? 0,
+        delivered: s?.acked ?? 0,
         failed: s?.failed ?? 0,
         deadLettered: s?.deadLettered ?? 0,
         backlog: s?.backlog,
@@ -242,13 +262,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
     forget(name) {
       if (!series.delete(name)) return;
       const labels = { account: name };
-      for (const metric of [received, acked, nacked, duration, endToEnd]) {
-        metric.remove(labels);
-      }
-      consumerPending.remove(labels);
-      for (const result of ["success", "http_error", "timeout", "network_error"] as const) {
-        attempts.remove({ account: name, result });
-      }
+      // The counters read from `series` and drop the account by themselves.
+      for (const metric of [duration, endToEnd, consumerPending]) metric.remove(labels);
       // Reasons are few and known; removing one never recorded is harmless.
       for (const reason of [
         "terminal_status",
