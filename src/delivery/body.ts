@@ -2,13 +2,21 @@ import type { JsMsg } from "@nats-io/jetstream";
 
 export type BodyMode = "payload" | "envelope";
 
-export interface BodyContext {
-  readonly mode: BodyMode;
-  readonly id: string;
+/** What the body depends on besides the message: the account's settings, fixed per session. */
+export interface BodyTarget {
+  readonly body: BodyMode;
   readonly account: string;
   readonly stream: string;
   readonly tenantId: string | undefined;
   readonly tenantField: string;
+  /** `"<tenant_field>":"<tenant_id>"` as JSON bytes, or undefined without a tenant. */
+  readonly tenantStamp: Buffer | undefined;
+}
+
+/** The JSON member that stamps the account's tenant, made once per account. */
+export function tenantStamp(tenantField: string, tenantId: string | undefined): Buffer | undefined {
+  if (tenantId === undefined) return undefined;
+  return Buffer.from(`${JSON.stringify(tenantField)}:${JSON.stringify(tenantId)}`);
 }
 
 export type MessageView = Pick<JsMsg, "data" | "subject" | "seq" | "headers" | "timestampNanos">;
@@ -45,21 +53,45 @@ function describe(value: unknown): string {
 }
 
 /** Sets the account's tenant on an object; the account's value always wins over the payload's. */
-function stamp(object: JsonObject, context: BodyContext): JsonObject {
-  if (context.tenantId === undefined) return object;
-  if (context.tenantField === "__proto__") {
+function stamp(object: JsonObject, target: BodyTarget): JsonObject {
+  if (target.tenantId === undefined) return object;
+  if (target.tenantField === "__proto__") {
     // The one name whose assignment would set the prototype instead of a field.
-    Object.defineProperty(object, context.tenantField, {
-      value: context.tenantId,
+    Object.defineProperty(object, target.tenantField, {
+      value: target.tenantId,
       enumerable: true,
       writable: true,
       configurable: true,
     });
   } else {
     // A plain assignment keeps the object in V8's fast mode; defineProperty made stringify slow.
-    object[context.tenantField] = context.tenantId;
+    object[target.tenantField] = target.tenantId;
   }
   return object;
+}
+
+const OPEN_BRACE = 0x7b;
+const COMMA = Buffer.from(",");
+
+/**
+ * The payload's own bytes with the tenant member inserted right after its opening brace, for an
+ * object that does not have the field yet. Everything the sender wrote stays as it was: numbers
+ * beyond double precision, escapes, key order. It also halves the cost of re-serialising.
+ */
+function withStampFirst(data: Uint8Array, object: JsonObject, member: Buffer): Buffer {
+  // JSON.parse accepted an object, so the first byte that is not whitespace is its brace.
+  let brace = 0;
+  while (data[brace] !== OPEN_BRACE) brace++;
+  const inside = data.subarray(brace + 1);
+  let empty = true;
+  for (const _ in object) {
+    empty = false;
+    break;
+  }
+  const parts = [data.subarray(0, brace + 1), member];
+  if (!empty) parts.push(COMMA);
+  parts.push(inside);
+  return Buffer.concat(parts);
 }
 
 function headersOf(msg: MessageView): Record<string, string[]> {
@@ -79,33 +111,39 @@ function isoTimestamp(nanos: bigint): string {
  * forwarded byte for byte unless a tenant must be stamped on it. In `envelope` mode every message
  * can be delivered: data that is not JSON travels as base64.
  */
-export function buildBody(msg: MessageView, context: BodyContext): BodyResult {
+export function buildBody(msg: MessageView, target: BodyTarget, id: string): BodyResult {
   const parsed = parseJson(msg.data);
-  if (context.mode === "payload") {
+  if (target.body === "payload") {
     if (!parsed.ok) return parsed;
-    if (!isObject(parsed.value)) {
-      return { ok: false, error: `payload is JSON but ${describe(parsed.value)}, not an object` };
+    const object = parsed.value;
+    if (!isObject(object)) {
+      return { ok: false, error: `payload is JSON but ${describe(object)}, not an object` };
     }
-    if (context.tenantId === undefined) {
+    if (target.tenantStamp === undefined) {
       return {
         ok: true,
         body: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength),
       };
     }
-    return { ok: true, body: Buffer.from(JSON.stringify(stamp(parsed.value, context))) };
+    // A payload that names a tenant itself (or repeats the field) is re-serialised with the
+    // account's value over it; JSON.parse is what decides whether the field is there.
+    if (target.tenantField === "__proto__" || Object.hasOwn(object, target.tenantField)) {
+      return { ok: true, body: Buffer.from(JSON.stringify(stamp(object, target))) };
+    }
+    return { ok: true, body: withStampFirst(msg.data, object, target.tenantStamp) };
   }
   const envelope: JsonObject = {
-    id: context.id,
-    tenant_id: context.tenantId ?? null,
-    account: context.account,
+    id,
+    tenant_id: target.tenantId ?? null,
+    account: target.account,
     subject: msg.subject,
-    stream: context.stream,
+    stream: target.stream,
     sequence: msg.seq,
     timestamp: isoTimestamp(msg.timestampNanos),
     headers: headersOf(msg),
   };
   if (parsed.ok) {
-    envelope.data = isObject(parsed.value) ? stamp(parsed.value, context) : parsed.value;
+    envelope.data = isObject(parsed.value) ? stamp(parsed.value, target) : parsed.value;
   } else {
     envelope.data_base64 = Buffer.from(msg.data).toString("base64");
   }

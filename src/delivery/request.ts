@@ -22,15 +22,8 @@ export function prepareRequest(
   msg: Pick<JsMsg, "data" | "subject" | "seq" | "headers" | "timestampNanos" | "info">,
   nowMs: number = Date.now(),
 ): PreparedRequest {
-  const id = webhookId(target.account, target.stream, target.streamCreated, msg.seq);
-  const built = buildBody(msg, {
-    mode: target.body,
-    id,
-    account: target.account,
-    stream: target.stream,
-    tenantId: target.tenantId,
-    tenantField: target.tenantField,
-  });
+  const id = webhookId(target.idPrefix, msg.seq);
+  const built = buildBody(msg, target, id);
   if (!built.ok) return { ok: false, id, error: built.error };
   const timestamp = Math.floor(nowMs / 1000);
   const headers = target.staticHeaderList.concat([

@@ -1,7 +1,9 @@
 import type { AccountConfig } from "../config/types.js";
 import { hostMatcher } from "./allowed-hosts.js";
+import { tenantStamp } from "./body.js";
 import type { DecisionPolicy } from "./decision.js";
 import { createSigner, type Signer } from "./signing.js";
+import { webhookIdPrefix } from "./webhook-id.js";
 
 /**
  * Everything the delivery worker needs to know about the account a message came from, computed
@@ -11,14 +13,18 @@ export interface DeliveryTarget {
   readonly account: string;
   readonly tenantId: string | undefined;
   readonly stream: string;
-  /** The stream's creation time: part of every webhook-id, see webhookId(). */
+  /** The stream's creation time: part of every webhook-id, see webhookIdPrefix(). */
   readonly streamCreated: string;
+  /** What every webhook-id of this account starts with. */
+  readonly idPrefix: string;
   readonly url: URL;
   /** `url.origin`, computed once: the breaker and the pool are keyed by it on every delivery. */
   readonly origin: string;
   readonly hostAllowed: boolean;
   readonly body: "payload" | "envelope";
   readonly tenantField: string;
+  /** The tenant member stamped into payloads, see buildBody(). */
+  readonly tenantStamp: Buffer | undefined;
   readonly timeoutMs: number;
   readonly maxConnections: number;
   readonly signer: Signer | undefined;
@@ -90,11 +96,13 @@ export function createDeliveryTarget(inputs: TargetInputs): DeliveryTarget {
     tenantId: account.tenantId,
     stream: account.stream,
     streamCreated: inputs.streamCreated,
+    idPrefix: webhookIdPrefix(account.name, account.stream, inputs.streamCreated),
     url: parsed,
     origin: parsed.origin,
     hostAllowed: hostMatcher(webhook.allowedHosts)(parsed.hostname),
     body: webhook.body,
     tenantField: webhook.tenantField,
+    tenantStamp: tenantStamp(webhook.tenantField, account.tenantId),
     timeoutMs: webhook.timeoutMs,
     maxConnections: webhook.maxConnections,
     signer:

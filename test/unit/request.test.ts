@@ -7,7 +7,8 @@ import { prepareRequest } from "../../src/delivery/request.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createDeliveryTarget, type DeliveryTarget } from "../../src/delivery/target.js";
 import { createSigner } from "../../src/delivery/signing.js";
-import { webhookId } from "../../src/delivery/webhook-id.js";
+import { tenantStamp } from "../../src/delivery/body.js";
+import { webhookId, webhookIdPrefix } from "../../src/delivery/webhook-id.js";
 
 /** undici's flat `[name, value, ...]` list as a map; a name sent twice fails the test. */
 function headerMap(list: readonly string[]): Record<string, string | undefined> {
@@ -23,7 +24,7 @@ function headerMap(list: readonly string[]): Record<string, string | undefined> 
 const secret = `whsec_${randomBytes(24).toString("base64")}`;
 
 function target(overrides: Partial<DeliveryTarget> = {}): DeliveryTarget {
-  return {
+  const base: Omit<DeliveryTarget, "idPrefix" | "tenantStamp"> & Partial<DeliveryTarget> = {
     account: "acme",
     tenantId: "tenant-acme",
     stream: "EVENTS",
@@ -59,6 +60,12 @@ function target(overrides: Partial<DeliveryTarget> = {}): DeliveryTarget {
     dlqSubject: undefined,
     ...overrides,
   };
+  // Derived as createDeliveryTarget derives them, unless a test sets them itself.
+  return {
+    idPrefix: webhookIdPrefix(base.account, base.stream, base.streamCreated),
+    tenantStamp: tenantStamp(base.tenantField, base.tenantId),
+    ...base,
+  };
 }
 
 function message(data: string | Uint8Array, seq = 7, hdrs?: MsgHdrs) {
@@ -92,6 +99,51 @@ describe("prepareRequest", () => {
     assert.deepEqual(verified, { tenant_id: "tenant-acme", n: 1 });
   });
 
+  test("stamps by inserting the tenant first and keeps every other byte of the payload", () => {
+    const cases: [string, string][] = [
+      [
+        '{ "big": 12345678901234567890, "s": "caf\\u00e9" }',
+        '{"tenant_id":"tenant-acme", "big": 12345678901234567890, "s": "caf\\u00e9" }',
+      ],
+      ["{}", '{"tenant_id":"tenant-acme"}'],
+      [" \n{ } ", ' \n{"tenant_id":"tenant-acme" } '],
+    ];
+    for (const [raw, expected] of cases) {
+      const req = prepareRequest(target(), message(raw));
+      assert.ok(req.ok, raw);
+      assert.equal(req.body.toString(), expected);
+    }
+  });
+
+  test("a tenant that needs escaping is stamped as valid JSON", () => {
+    const tenantId = 'ten"ant\\\n';
+    const req = prepareRequest(target({ tenantId }), message('{"n":1}'));
+    assert.ok(req.ok);
+    assert.deepEqual(JSON.parse(req.body.toString()), { tenant_id: tenantId, n: 1 });
+  });
+
+  test("a payload naming the field in any spelling JSON allows gets the account's value only", () => {
+    for (const raw of [
+      '{"tenant\\u005fid":"evil","n":1}',
+      '{"tenant_id":"evil","n":1,"tenant_id":"evil2"}',
+    ]) {
+      const req = prepareRequest(target(), message(raw));
+      assert.ok(req.ok, raw);
+      const text = req.body.toString();
+      assert.ok(!text.includes("evil"), text);
+      assert.deepEqual(JSON.parse(text), { tenant_id: "tenant-acme", n: 1 });
+    }
+  });
+
+  test("a tenant field named __proto__ becomes a field, not the prototype", () => {
+    const req = prepareRequest(target({ tenantField: "__proto__" }), message('{"n":1}'));
+    assert.ok(req.ok);
+    const parsed = JSON.parse(req.body.toString()) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(parsed, "__proto__"));
+    assert.equal(parsed.n, 1);
+    assert.equal(Object.getOwnPropertyDescriptor(parsed, "__proto__")?.value, "tenant-acme");
+  });
+
   test("forwards the payload byte for byte when the account has no tenant", () => {
     const raw = '{ "b":2,  "a":1 }';
     const req = prepareRequest(target({ tenantId: undefined }), message(raw));
@@ -108,8 +160,13 @@ describe("prepareRequest", () => {
     assert.notEqual(a.id, c.id);
     assert.notEqual(a.id, d.id);
     assert.ok(!a.id.includes("."));
-    assert.equal(a.id, webhookId("acme", "EVENTS", "2026-01-01T00:00:00Z", 1));
-    assert.notEqual(webhookId("a_b", "c", "t", 1), webhookId("a", "b_c", "t", 1));
+    assert.equal(a.id, webhookId(webhookIdPrefix("acme", "EVENTS", "2026-01-01T00:00:00Z"), 1));
+    assert.notEqual(webhookIdPrefix("a_b", "c", "t"), webhookIdPrefix("a", "b_c", "t"));
+    // The prefix has a fixed length, so no sequence can run into it.
+    assert.equal(
+      webhookIdPrefix("a", "b", "t").length,
+      webhookIdPrefix("long-name", "S", "t").length,
+    );
   });
 
   test("rejects payloads that are not a JSON object", () => {
