@@ -49,6 +49,11 @@ function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
   };
 }
 
+/** Node flags to try on the daemon only, e.g. `BENCH_DAEMON_NODE_FLAGS=--max-semi-space-size=32`. */
+function extraNodeFlags(): string[] {
+  return (process.env.BENCH_DAEMON_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+}
+
 /** Starts `node dist/cli.js run` and waits until /readyz reports every account running. */
 export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
   const port = await freePort();
@@ -58,7 +63,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
     "streamhook",
     process.execPath,
     // As the daemon ships (Dockerfile, npm start, the bin's shebang).
-    [...nodeArgs, "--single-threaded-gc", CLI, "run"],
+    [...nodeArgs, "--single-threaded-gc", ...extraNodeFlags(), CLI, "run"],
     daemonEnv(options, port),
   );
   const deadline = started + (options.readyTimeoutMs ?? 60_000);
