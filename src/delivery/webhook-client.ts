@@ -1,5 +1,6 @@
 import { Agent } from "undici";
 import type { DeliveryOutcome } from "./outcome.js";
+import { ResponseReader } from "./response-reader.js";
 
 /** Response bodies are read up to this size and discarded: enough for a keep-alive, bounded for a hostile receiver. */
 export const MAX_RESPONSE_BODY = 64 * 1024;
@@ -72,33 +73,30 @@ export function createWebhookClient(): WebhookClient {
   }
 
   return {
-    async post(request) {
-      try {
-        // undici's own timers, not an AbortController and a timer per request: on the hot path
-        // those cost more than the HMAC. A receiver that sends headers in time and then stalls
-        // is cut off by the body timeout.
-        const response = await agentFor(request.maxConnections).request({
-          origin: request.url.origin,
-          path: `${request.url.pathname}${request.url.search}`,
-          method: "POST",
-          // undici reads the list and never changes it; its type just does not say readonly.
-          headers: request.headers as string[],
-          body: request.body,
-          headersTimeout: request.timeoutMs,
-          bodyTimeout: request.timeoutMs,
-        });
-        // Read up to the limit and discarded; a longer body is cut off with its connection, so a
-        // receiver that sends megabytes gets no keep-alive.
-        await response.body.dump({ limit: MAX_RESPONSE_BODY });
-        const retryAfter = response.headers["retry-after"];
-        return {
-          kind: "response",
-          status: response.statusCode,
-          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-        };
-      } catch (error) {
-        return classify(error);
-      }
+    post(request) {
+      return new Promise((resolve) => {
+        try {
+          // undici's own timers, not an AbortController and a timer per request: on the hot
+          // path those cost more than the HMAC. A receiver that sends headers in time and then
+          // stalls is cut off by the body timeout.
+          agentFor(request.maxConnections).dispatch(
+            {
+              origin: request.url.origin,
+              path: `${request.url.pathname}${request.url.search}`,
+              method: "POST",
+              // undici reads the list and never changes it; its type just does not say readonly.
+              headers: request.headers as string[],
+              body: request.body,
+              headersTimeout: request.timeoutMs,
+              bodyTimeout: request.timeoutMs,
+            },
+            new ResponseReader(MAX_RESPONSE_BODY, resolve, classify),
+          );
+        } catch (error) {
+          // Refused before it started, e.g. by a client already closed.
+          resolve(classify(error));
+        }
+      });
     },
     async close() {
       const closing = [...agents.values()].map((agent) => agent.close());

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer, type RequestListener, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createWebhookClient, type WebhookClient } from "../../src/delivery/webhook-client.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
@@ -71,5 +73,120 @@ describe("webhook client against a real receiver", () => {
     });
     assert.ok(outcome.kind === "network_error");
     assert.match(outcome.error, /ECONNREFUSED/);
+  });
+});
+
+/** A bare HTTP server for what the receiver harness cannot script; counts the connections made. */
+async function bareServer(
+  handler: RequestListener,
+): Promise<{ url: URL; connections: () => number; close: () => Promise<void> }> {
+  const server: Server = createServer(handler);
+  let connections = 0;
+  server.on("connection", () => {
+    connections++;
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: new URL(`http://127.0.0.1:${port}/hook`),
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+describe("webhook client: how a response is read", () => {
+  const post = (client: WebhookClient, url: URL, timeoutMs = 2_000) =>
+    client.post({
+      url,
+      headers: ["content-type", "application/json"],
+      body: Buffer.from("{}"),
+      timeoutMs,
+      maxConnections: 1,
+    });
+
+  test("headers in time and then a stalled body is a timeout", async () => {
+    const server = await bareServer((_req, res) => {
+      res.writeHead(200, { "content-length": "10" });
+      res.write("12345");
+    });
+    const client = createWebhookClient();
+    try {
+      const outcome = await post(client, server.url, 300);
+      assert.equal(outcome.kind, "timeout");
+    } finally {
+      await client.destroy();
+      await server.close();
+    }
+  });
+
+  test("an informational response before the real one is skipped", async () => {
+    const server = await bareServer((_req, res) => {
+      res.writeEarlyHints({ link: "</style.css>; rel=preload" });
+      res.writeHead(204, { "retry-after": "3" });
+      res.end();
+    });
+    const client = createWebhookClient();
+    try {
+      assert.deepEqual(await post(client, server.url), {
+        kind: "response",
+        status: 204,
+        retryAfter: "3",
+      });
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test("a body within the limit keeps the connection; one past it is cut", async () => {
+    let size = 1024;
+    const server = await bareServer((_req, res) => {
+      res.writeHead(200, { "content-length": String(size) });
+      res.end(Buffer.alloc(size, 120));
+    });
+    const client = createWebhookClient();
+    try {
+      await post(client, server.url);
+      await post(client, server.url);
+      assert.equal(server.connections(), 1, "a small body leaves the connection for reuse");
+      size = 1024 * 1024;
+      assert.deepEqual(await post(client, server.url), {
+        kind: "response",
+        status: 200,
+        retryAfter: undefined,
+      });
+      size = 10;
+      await post(client, server.url);
+      assert.equal(server.connections(), 2, "the oversized body's connection was not reused");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test("destroy ends a request in flight as a network error", async () => {
+    let arrived: () => void = () => undefined;
+    const requestArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const server = await bareServer(() => {
+      arrived();
+      // Never answers.
+    });
+    const client = createWebhookClient();
+    try {
+      const inFlight = post(client, server.url, 30_000);
+      await requestArrived;
+      await client.destroy();
+      assert.equal((await inFlight).kind, "network_error");
+    } finally {
+      await server.close();
+    }
   });
 });
