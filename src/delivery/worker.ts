@@ -42,7 +42,8 @@ export interface DeliveryWorker {
 
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { queue, client, concurrency, logger, observer, breaker } = options;
-  const originByAccount = new Map<string, string>();
+  /** The target of each account's latest message: its in-flight limit and its origin. */
+  const targets = new Map<string, InboundMessage["target"]>();
   // One child logger per account, not one per message: this is the hot path.
   const loggers = new Map<string, Logger>();
   const loggerFor = (account: string): Logger => {
@@ -54,21 +55,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return child;
   };
   const inflightByAccount = new Map<string, number>();
-  const limitByAccount = new Map<string, number>();
   const idleWaiters = new Map<string, (() => void)[]>();
   const acks = createAckBatcher();
   const ack = (msg: InboundMessage["msg"]): void => {
     acks.ack(msg);
   };
   let inflight = 0;
+  /** Set while `run` waits for the last deliveries to finish. */
+  let drained: (() => void) | undefined;
 
   // Messages of an account whose receiver's breaker is open stay in the queue, held with
   // progress signals, instead of being attempted and nak'd over and over.
   const eligible = (account: string): boolean => {
-    const limit = limitByAccount.get(account) ?? Number.POSITIVE_INFINITY;
-    if ((inflightByAccount.get(account) ?? 0) >= limit) return false;
-    const origin = originByAccount.get(account);
-    return origin === undefined || breaker.allows(origin);
+    const target = targets.get(account);
+    if (target === undefined) return true;
+    if ((inflightByAccount.get(account) ?? 0) >= target.accountConcurrency) return false;
+    return breaker.allows(target.origin);
   };
 
   function track(account: string, delta: number): void {
@@ -86,6 +88,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       inflightByAccount.set(account, next);
     }
     inflight += delta;
+    if (inflight === 0) drained?.();
   }
 
   async function deliver(item: InboundMessage): Promise<void> {
@@ -151,8 +154,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     },
     forget(account) {
       if (inflightByAccount.has(account)) return;
-      limitByAccount.delete(account);
-      originByAccount.delete(account);
+      targets.delete(account);
       loggers.delete(account);
     },
     idle(account) {
@@ -164,7 +166,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       });
     },
     async run(intake, abort) {
-      const running = new Set<Promise<void>>();
       const cancel = (): void => {
         client.destroy().catch((error: unknown) => {
           logger.warn({ err: error }, "cancelling in-flight requests failed");
@@ -175,31 +176,34 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         queue.wake();
       };
       intake.addEventListener("abort", stopTaking, { once: true });
+      /** One delivery from start to release; never rejects. */
+      const attempt = async (item: InboundMessage): Promise<void> => {
+        const account = item.target.account;
+        try {
+          await deliver(item);
+        } catch (error) {
+          // A bug or a broken connection must not take the loop down, nor lose the message.
+          logger.error(
+            { account, err: error, sequence: item.msg.seq },
+            "delivery failed unexpectedly",
+          );
+          try {
+            item.msg.nak(1_000);
+          } catch {
+            // The connection is gone: JetStream redelivers after ack_wait.
+          }
+        } finally {
+          item.release();
+          track(account, -1);
+          queue.wake();
+        }
+      };
       const start = (item: InboundMessage): void => {
         const account = item.target.account;
-        limitByAccount.set(account, item.target.accountConcurrency);
-        originByAccount.set(account, item.target.origin);
+        if (targets.get(account) !== item.target) targets.set(account, item.target);
         track(account, 1);
-        const task = deliver(item)
-          .catch((error: unknown) => {
-            // A bug or a broken connection must not take the loop down, nor lose the message.
-            logger.error(
-              { account, err: error, sequence: item.msg.seq },
-              "delivery failed unexpectedly",
-            );
-            try {
-              item.msg.nak(1_000);
-            } catch {
-              // The connection is gone: JetStream redelivers after ack_wait.
-            }
-          })
-          .finally(() => {
-            item.release();
-            running.delete(task);
-            track(account, -1);
-            queue.wake();
-          });
-        running.add(task);
+        // Never rejects, and is waited for through the in-flight count: no promise per task.
+        void attempt(item);
       };
 
       while (!intake.aborted && !queue.closed) {
@@ -211,12 +215,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         }
         start(next.item);
       }
-      try {
-        await Promise.all(running);
-      } finally {
-        abort.removeEventListener("abort", cancel);
-        intake.removeEventListener("abort", stopTaking);
+      if (inflight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+        });
+        drained = undefined;
       }
+      abort.removeEventListener("abort", cancel);
+      intake.removeEventListener("abort", stopTaking);
       acks.flush();
     },
   };
