@@ -10,10 +10,15 @@ export class QueueClosedError extends Error {
 export interface FairQueueOptions {
   /** Items held across all keys before producers wait. */
   readonly capacity: number;
+  /**
+   * Items taken from one key in a row before the turn passes on. Default 1: strict round-robin.
+   * A few in a row let deliveries that finish together share their account's connection, so
+   * their acks leave in one write instead of one write per account.
+   */
+  readonly burst?: number;
 }
 
 interface PendingPush<T> {
-  readonly key: string;
   readonly item: T;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
@@ -28,27 +33,44 @@ interface PendingPush<T> {
  * Bound: producers wait once `capacity` items are held, except that a key holding nothing may
  * always add one item. Without that exception one busy account could fill the queue and starve a
  * quiet one; with it the queue holds at most `capacity + keys` items.
+ *
+ * Share: while several keys hold items, room goes to the keys below an even share of the
+ * capacity first. Otherwise the accounts that started first keep most of the queue for as long
+ * as they have a backlog, and the others hold one item each.
  */
 export class FairQueue<T> {
   readonly #capacity: number;
+  readonly #burst: number;
   readonly #byKey = new Map<string, Fifo<T>>();
   /** Keys with at least one item, in round-robin order. */
   #ring: string[] = [];
   #cursor = 0;
+  /** The key whose turn it is, and how many items it has had in this turn. */
+  #turnKey: string | undefined;
+  #turnTaken = 0;
   #size = 0;
   #closed = false;
+  /** Pushes waiting for room, per key: a key is here only while it has one. */
+  readonly #pushes = new Map<string, Fifo<PendingPush<T>>>();
   /**
-   * Pushes waiting for room, by key in the order keys started waiting. A key is here only while
-   * it has a waiting push, so every check is O(1) however many accounts wait on a full queue.
+   * Keys with waiting pushes that hold less than their share, in the order they get room. Keys
+   * at or over their share wait in `#capped` until they hold less or the share grows. Every
+   * admission is therefore O(1), however many accounts wait on a full queue.
    */
-  readonly #waiting = new Map<string, Fifo<PendingPush<T>>>();
+  readonly #rotation = new Set<string>();
+  readonly #capped = new Set<string>();
   #readers: (() => void)[] = [];
 
   constructor(options: FairQueueOptions) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError("capacity must be a positive integer");
     }
+    const burst = options.burst ?? 1;
+    if (!Number.isInteger(burst) || burst < 1) {
+      throw new RangeError("burst must be a positive integer");
+    }
     this.#capacity = options.capacity;
+    this.#burst = burst;
   }
 
   get size(): number {
@@ -64,31 +86,33 @@ export class FairQueue<T> {
   }
 
   /**
-   * Adds an item, waiting while the queue is full. Rejects when the queue closes or its key is
-   * removed meanwhile (see `removeKey`).
+   * Adds an item, waiting while the queue is full or the key holds its share. Rejects when the
+   * queue closes or its key is removed meanwhile (see `removeKey`).
    */
   push(key: string, item: T): Promise<void> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
     // Items of one key keep their order: a key with a push already waiting queues behind it.
-    const waiting = this.#waiting.get(key);
+    const waiting = this.#pushes.get(key);
     if (waiting === undefined && this.#admits(key)) {
       this.#insert(key, item);
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const pending = { key, item, resolve, reject };
-      if (waiting !== undefined) waiting.push(pending);
-      else {
-        const fifo = new Fifo<PendingPush<T>>();
-        fifo.push(pending);
-        this.#waiting.set(key, fifo);
+      const pending = { item, resolve, reject };
+      if (waiting !== undefined) {
+        waiting.push(pending);
+        return;
       }
+      const fifo = new Fifo<PendingPush<T>>();
+      fifo.push(pending);
+      this.#pushes.set(key, fifo);
+      this.#enqueueTurn(key);
     });
   }
 
   /**
-   * Takes the next item round-robin among keys for which `eligible` is true, or undefined when
-   * none is available now.
+   * Takes the next item round-robin among keys for which `eligible` is true (up to `burst` in a
+   * row from one key), or undefined when none is available now.
    */
   tryTake(eligible: (key: string) => boolean = () => true): { key: string; item: T } | undefined {
     const count = this.#ring.length;
@@ -100,14 +124,26 @@ export class FairQueue<T> {
       const item = fifo?.shift();
       if (fifo === undefined || item === undefined) continue;
       this.#size--;
+      if (key !== this.#turnKey) {
+        this.#turnKey = key;
+        this.#turnTaken = 0;
+      }
+      this.#turnTaken++;
       if (fifo.length === 0) {
         this.#byKey.delete(key);
         this.#ring.splice(index, 1);
         this.#cursor = count > 1 ? index % (count - 1) : 0;
+        this.#turnKey = undefined;
         // A key that holds nothing may always add one item, full queue or not.
         this.#admitOne(key);
+        // Fewer keys hold items: the share of those waiting may have grown.
+        this.#uncap();
       } else {
-        this.#cursor = (index + 1) % count;
+        this.#cursor = this.#turnTaken < this.#burst ? index : (index + 1) % count;
+        if (this.#capped.has(key) && fifo.length < this.#share()) {
+          this.#capped.delete(key);
+          this.#rotation.add(key);
+        }
       }
       this.#admitWaiting();
       return { key, item };
@@ -146,13 +182,15 @@ export class FairQueue<T> {
       this.#ring.splice(index, 1);
       if (this.#cursor > index) this.#cursor--;
       if (this.#cursor >= this.#ring.length) this.#cursor = 0;
+      if (this.#turnKey === key) this.#turnKey = undefined;
       this.#size -= items.length;
     }
-    const waiting = this.#waiting.get(key);
+    const waiting = this.#pushes.get(key);
     if (waiting !== undefined) {
-      this.#waiting.delete(key);
+      this.#forgetPushes(key);
       for (const pending of waiting.clear()) pending.reject(new QueueClosedError());
     }
+    this.#uncap();
     this.#admitWaiting();
     return items;
   }
@@ -163,18 +201,26 @@ export class FairQueue<T> {
    */
   close(): T[] {
     this.#closed = true;
-    for (const waiting of this.#waiting.values()) {
+    for (const waiting of this.#pushes.values()) {
       for (const pending of waiting.clear()) pending.reject(new QueueClosedError());
     }
-    this.#waiting.clear();
+    this.#pushes.clear();
+    this.#rotation.clear();
+    this.#capped.clear();
     const held: T[] = [];
     for (const key of [...this.#ring]) held.push(...this.removeKey(key));
     this.wake();
     return held;
   }
 
+  /** An even split of the capacity among the keys holding items. */
+  #share(): number {
+    return Math.max(1, Math.ceil(this.#capacity / Math.max(1, this.#ring.length)));
+  }
+
   #admits(key: string): boolean {
-    return this.#size < this.#capacity || !this.#byKey.has(key);
+    const held = this.sizeOf(key);
+    return held === 0 || (this.#size < this.#capacity && held < this.#share());
   }
 
   #insert(key: string, item: T): void {
@@ -182,31 +228,63 @@ export class FairQueue<T> {
     if (fifo === undefined) {
       fifo = new Fifo<T>();
       this.#byKey.set(key, fifo);
-      this.#ring.push(key);
+      // At the back of the line, which in a ring is just before the cursor. Appending to the
+      // array instead let keys that empty and refill on every take circle between the cursor
+      // and the end of the array, and the keys before the cursor never had a turn again.
+      this.#ring.splice(this.#cursor, 0, key);
+      this.#cursor = (this.#cursor + 1) % this.#ring.length;
     }
     fifo.push(item);
     this.#size++;
     this.wake();
   }
 
+  /** Puts a key with waiting pushes at the back of the rotation, or with the capped ones. */
+  #enqueueTurn(key: string): void {
+    this.#rotation.delete(key);
+    this.#capped.delete(key);
+    if (this.sizeOf(key) < this.#share()) this.#rotation.add(key);
+    else this.#capped.add(key);
+  }
+
+  #forgetPushes(key: string): void {
+    this.#pushes.delete(key);
+    this.#rotation.delete(key);
+    this.#capped.delete(key);
+  }
+
+  /** Moves capped keys that are now below their share back into the rotation. */
+  #uncap(): void {
+    if (this.#capped.size === 0) return;
+    const share = this.#share();
+    for (const key of this.#capped) {
+      if (this.sizeOf(key) < share) {
+        this.#capped.delete(key);
+        this.#rotation.add(key);
+      }
+    }
+  }
+
   /** Admits waiting pushes while there is room, one key after another. */
   #admitWaiting(): void {
     while (!this.#closed && this.#size < this.#capacity) {
-      const key = this.#waiting.keys().next().value;
-      if (key === undefined || !this.#admitOne(key)) return;
+      const key = this.#rotation.values().next().value;
+      if (key === undefined) return;
+      // A key over its share (more keys hold items since it started waiting) waits capped.
+      if (!this.#admitOne(key)) this.#enqueueTurn(key);
     }
   }
 
   /** Admits the oldest waiting push of `key` if there is one and it fits; true if it did. */
   #admitOne(key: string): boolean {
-    const waiting = this.#waiting.get(key);
+    const waiting = this.#pushes.get(key);
     if (this.#closed || waiting === undefined || !this.#admits(key)) return false;
     const pending = waiting.shift();
-    // Requeued at the back, so keys with several waiting pushes take turns.
-    this.#waiting.delete(key);
-    if (waiting.length > 0) this.#waiting.set(key, waiting);
     if (pending === undefined) return false;
     this.#insert(key, pending.item);
+    // Requeued at the back, so keys with several waiting pushes take turns.
+    if (waiting.length === 0) this.#forgetPushes(key);
+    else this.#enqueueTurn(key);
     pending.resolve();
     return true;
   }

@@ -117,7 +117,7 @@ describe("FairQueue", () => {
     assert.equal(queue.size, 3);
     assert.deepEqual(
       drain(queue).map(([, item]) => item),
-      ["b2", "c2", "a2", "a3"],
+      ["a2", "b2", "c2", "a3"],
     );
     await waiting[2];
     assert.deepEqual(admitted, ["b2", "c2", "a3"]);
@@ -139,6 +139,65 @@ describe("FairQueue", () => {
     assert.equal(queue.size, 4);
     queue.close();
     await assert.rejects(pushes[1] ?? Promise.resolve(), QueueClosedError);
+  });
+
+  test("keys that empty and refill on every take do not starve a key with a backlog", async () => {
+    const queue = new FairQueue<string>({ capacity: 6 });
+    for (let i = 0; i < 6; i++) await queue.push("backlog", `b${i}`);
+    // Producers like the pull loops: each pushes its next item as soon as the last got in.
+    const producers = ["p", "q", "r"].map(async (key) => {
+      for (let i = 0; i < 20; i++) {
+        await queue.push(key, `${key}${i}`).catch(() => undefined);
+        if (queue.closed) return;
+      }
+    });
+    const taken: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const next = queue.tryTake();
+      if (next !== undefined) taken.push(next.key);
+    }
+    queue.close();
+    await Promise.all(producers);
+    const backlogTurns = taken.filter((key) => key === "backlog").length;
+    assert.ok(backlogTurns >= 4, `backlog taken ${backlogTurns} times in ${taken.join(",")}`);
+  });
+
+  test("takes up to `burst` items from one key before the turn passes on", async () => {
+    const queue = new FairQueue<string>({ capacity: 100, burst: 3 });
+    for (let i = 0; i < 5; i++) await queue.push("a", `a${i}`);
+    for (let i = 0; i < 2; i++) await queue.push("b", `b${i}`);
+    await queue.push("c", "c0");
+    assert.deepEqual(
+      drain(queue).map(([, v]) => v),
+      ["a0", "a1", "a2", "b0", "b1", "c0", "a3", "a4"],
+    );
+  });
+
+  test("a key that filled the queue early gives way until the others hold their share", async () => {
+    const queue = new FairQueue<string>({ capacity: 8 });
+    for (let i = 0; i < 8; i++) await queue.push("early", `e${i}`);
+    const late = ["b", "c", "d"];
+    // Each late key gets its first item in by the exception, then waits with a second.
+    for (const key of late) await queue.push(key, `${key}0`);
+    const waits = [queue.push("early", "e8"), ...late.map((key) => queue.push(key, `${key}1`))];
+    const admitted: string[] = [];
+    waits.forEach((wait, i) => {
+      wait.then(
+        () => admitted.push(i === 0 ? "early" : (late[i - 1] ?? "")),
+        () => undefined,
+      );
+    });
+    // Three takes free the room the late keys wait for; early is over its share of 8 / 4.
+    for (let i = 0; i < 6; i++) {
+      queue.tryTake();
+      await Promise.resolve();
+    }
+    await Promise.resolve();
+    assert.deepEqual(admitted.slice().sort(), ["b", "c", "d"]);
+    assert.ok(queue.sizeOf("early") > 2, "early was not topped up meanwhile");
+    queue.close();
+    await assert.rejects(waits[0] ?? Promise.resolve(), QueueClosedError);
   });
 
   test("changed() resolves on push and on wake", async () => {
@@ -186,5 +245,6 @@ describe("FairQueue", () => {
   test("rejects a capacity that is not a positive integer", () => {
     assert.throws(() => new FairQueue({ capacity: 0 }), RangeError);
     assert.throws(() => new FairQueue({ capacity: 1.5 }), RangeError);
+    assert.throws(() => new FairQueue({ capacity: 1, burst: 0 }), RangeError);
   });
 });
