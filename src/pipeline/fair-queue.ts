@@ -50,7 +50,7 @@ export class FairQueue<T> {
   #turnTaken = 0;
   #size = 0;
   #closed = false;
-  /** Pushes waiting for room, per key: a key is here only while it has one. */
+  /** Pushes waiting for room, per key. */
   readonly #pushes = new Map<string, Fifo<PendingPush<T>>>();
   /**
    * Keys with waiting pushes that hold less than their share, in the order they get room. Keys
@@ -92,21 +92,20 @@ export class FairQueue<T> {
   push(key: string, item: T): Promise<void> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
     // Items of one key keep their order: a key with a push already waiting queues behind it.
-    const waiting = this.#pushes.get(key);
-    if (waiting === undefined && this.#admits(key)) {
+    let waiting = this.#pushes.get(key);
+    if ((waiting === undefined || waiting.length === 0) && this.#admits(key)) {
       this.#insert(key, item);
       return Promise.resolve();
     }
+    if (waiting === undefined) {
+      // Kept while the key exists, empty or not: a pull loop waits on almost every push.
+      waiting = new Fifo<PendingPush<T>>();
+      this.#pushes.set(key, waiting);
+    }
+    const fifo = waiting;
     return new Promise<void>((resolve, reject) => {
-      const pending = { item, resolve, reject };
-      if (waiting !== undefined) {
-        waiting.push(pending);
-        return;
-      }
-      const fifo = new Fifo<PendingPush<T>>();
-      fifo.push(pending);
-      this.#pushes.set(key, fifo);
-      this.#enqueueTurn(key);
+      fifo.push({ item, resolve, reject });
+      if (fifo.length === 1) this.#enqueueTurn(key);
     });
   }
 
@@ -187,7 +186,8 @@ export class FairQueue<T> {
     }
     const waiting = this.#pushes.get(key);
     if (waiting !== undefined) {
-      this.#forgetPushes(key);
+      this.#pushes.delete(key);
+      this.#endTurns(key);
       for (const pending of waiting.clear()) pending.reject(new QueueClosedError());
     }
     this.#uncap();
@@ -247,8 +247,8 @@ export class FairQueue<T> {
     else this.#capped.add(key);
   }
 
-  #forgetPushes(key: string): void {
-    this.#pushes.delete(key);
+  /** Takes a key out of the rotation once it has no waiting push. */
+  #endTurns(key: string): void {
     this.#rotation.delete(key);
     this.#capped.delete(key);
   }
@@ -278,12 +278,14 @@ export class FairQueue<T> {
   /** Admits the oldest waiting push of `key` if there is one and it fits; true if it did. */
   #admitOne(key: string): boolean {
     const waiting = this.#pushes.get(key);
-    if (this.#closed || waiting === undefined || !this.#admits(key)) return false;
+    if (this.#closed || waiting === undefined || waiting.length === 0 || !this.#admits(key)) {
+      return false;
+    }
     const pending = waiting.shift();
     if (pending === undefined) return false;
     this.#insert(key, pending.item);
     // Requeued at the back, so keys with several waiting pushes take turns.
-    if (waiting.length === 0) this.#forgetPushes(key);
+    if (waiting.length === 0) this.#endTurns(key);
     else this.#enqueueTurn(key);
     pending.resolve();
     return true;
