@@ -211,8 +211,11 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         }
         const release = held.hold(msg);
         // While the receiver's breaker is open this account stops pulling; the one message in
-        // hand is held with progress signals meanwhile.
-        await options.breaker.ready(target.origin, signal);
+        // hand is held with progress signals meanwhile. Checked first, so the usual case costs
+        // no promise.
+        if (options.breaker.state(target.origin) === "open") {
+          await options.breaker.ready(target.origin, signal);
+        }
         try {
           await queue.push(account.name, {
             target,
