@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import type { NatsServerHandle, ProvisionOptions } from "../../src/testing/nats-server.js";
 import { provision } from "../../src/testing/nats-server.js";
 import type { RecordedRequest } from "../../src/testing/receiver.js";
+import { Cleanup } from "../../src/testing/cleanup.js";
 import type { CliRun } from "../helpers/cli-process.js";
 import { connectAsNewUser, type AccountClient } from "../helpers/fixtures.js";
 
@@ -154,17 +155,16 @@ export async function exitWithin(run: CliRun, ms: number): Promise<number | null
 }
 
 /**
- * Runs every cleanup step even when one throws (a `before` that failed half-way leaves some
- * things unset), then throws the first failure.
+ * Runs every cleanup step in the order given, even when one throws (a `before` that failed
+ * half-way leaves some things unset), then throws with every failure: the shared `Cleanup`,
+ * for hooks that list their steps in order rather than adding them as they start things.
  */
 export async function cleanup(...steps: (() => unknown)[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (error) {
-      failures.push(error);
-    }
+  const all = new Cleanup();
+  // Cleanup runs the last step added first: add them back to front.
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i];
+    if (step !== undefined) all.add(`cleanup step ${i + 1}`, step);
   }
-  if (failures.length > 0) throw failures[0];
+  await all.runOrThrow();
 }
