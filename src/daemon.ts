@@ -62,8 +62,6 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // Every account runner listens to it: a thousand listeners are expected, not a leak.
   setMaxListeners(0, intake.signal);
   const abort = new AbortController();
-  // Every request in flight listens to it, as many as `delivery.concurrency`.
-  setMaxListeners(0, abort.signal);
 
   let stopping: Promise<void> | undefined;
   let resolveDone!: () => void;

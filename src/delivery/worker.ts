@@ -202,7 +202,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         const account = item.target.account;
         if (targets.get(account) !== item.target) targets.set(account, item.target);
         track(account, 1);
-        // Never rejects, and is waited for through the in-flight count: no promise per task.
+        // Never rejects, and is waited for through the in-flight count, not kept in a set.
         void attempt(item);
       };
 
