@@ -153,11 +153,18 @@ export function createMetrics(sources: MetricsSources): Metrics {
       for (const a of sources.accounts()) this.set({ account: a.name }, sources.inflight(a.name));
     },
   });
-  const consumerPending = new Gauge({
+  new Gauge({
     name: "streamhook_consumer_pending",
     help: "The consumer's num_pending, refreshed periodically from consumer info.",
     labelNames: account,
     registers,
+    // The last backlog each account reported, kept for /accounts as well.
+    collect() {
+      this.reset();
+      for (const [name, s] of series) {
+        if (s.backlog !== undefined) this.set({ account: name }, s.backlog.pending);
+      }
+    },
   });
   new Gauge({
     name: "streamhook_queue_depth",
@@ -220,7 +227,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
     consumerBacklog(name, backlog) {
       seriesOf(name).backlog = backlog;
-      consumerPending.set({ account: name }, backlog.pending);
     },
     attempted(item: InboundMessage, outcome: DeliveryOutcome, durationMs: number) {
       const s = seriesOf(item.target.account);
@@ -262,8 +268,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
     forget(name) {
       if (!series.delete(name)) return;
       const labels = { account: name };
-      // The counters read from `series` and drop the account by themselves.
-      for (const metric of [duration, endToEnd, consumerPending]) metric.remove(labels);
+      // The metrics read from `series` drop the account by themselves.
+      for (const metric of [duration, endToEnd]) metric.remove(labels);
       // Reasons are few and known; removing one never recorded is harmless.
       for (const reason of [
         "terminal_status",
