@@ -1,6 +1,7 @@
 // Per-process CPU and memory from /proc, so each process of a run is measured on its own.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { rssBytes } from "../src/testing/resident-memory.js";
 
 function clockTicks(): number {
   try {
@@ -24,10 +25,7 @@ export function cpuSeconds(pid: number): number {
 
 /** Resident memory of `pid` (VmRSS), in MiB. */
 export function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (match?.[1] === undefined) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]) / 1024;
+  return rssBytes(pid) / (1024 * 1024);
 }
 
 export interface CpuWindow {

@@ -1,7 +1,7 @@
 // Shared by the receiver, bad-input and soak fault tests: publishers that do not depend on the
 // daemon's credentials, account directories written the way an operator would, a TCP forwarder
 // that lets a refused port start accepting, and readings of the daemon process.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -120,14 +120,6 @@ export function logLines(text: string): Record<string, unknown>[] {
     }
   }
   return out;
-}
-
-/** The resident set size of a process in bytes, from /proc (Linux). */
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (match?.[1] === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(match[1]) * 1024;
 }
 
 /** The attempt number the daemon sent with a request. */

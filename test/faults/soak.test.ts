@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort, startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
+import { rssBytes } from "../../src/testing/resident-memory.js";
 import { runCli, type CliRun } from "../helpers/cli-process.js";
 import { consumerIdle, tempDir } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
@@ -21,7 +22,6 @@ import {
   mean,
   mib,
   provisionedPublisher,
-  rssBytes,
   writeAccountDir,
 } from "./input-helpers.js";
 import type { AccountClient } from "../helpers/fixtures.js";
