@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fromPublic } from "@nats-io/nkeys";
+import { credsFileAuthenticator } from "../../src/nats/creds.js";
+import { CredentialsError } from "../../src/nats/errors.js";
+import type { AccountIdentity, UserIdentity } from "../../src/testing/identities.js";
+import { createTrust, newUser } from "../../src/testing/trust.js";
+
+describe("creds file authenticator", () => {
+  let dir: string;
+  let account: AccountIdentity;
+  let user: UserIdentity;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "streamhook-creds-"));
+    const trust = await createTrust(["tenant"], false);
+    const record = trust.accounts.get("tenant");
+    assert.ok(record);
+    account = record.identity;
+    user = await newUser(account, {});
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const write = async (name: string, text: string): Promise<string> => {
+    const path = join(dir, name);
+    await writeFile(path, text);
+    return path;
+  };
+
+  test("answers the nonce with the user's key and a signature that key verifies", async () => {
+    const auth = credsFileAuthenticator(await write("good.creds", user.creds));
+    const nonce = "dGhlIHNlcnZlcidzIG5vbmNl";
+    const answer = auth(nonce);
+    assert.ok("jwt" in answer && "nkey" in answer && "sig" in answer);
+    assert.equal(answer.jwt, user.jwt);
+    assert.equal(answer.nkey, user.publicKey);
+    const sig = Buffer.from(answer.sig ?? "", "base64");
+    assert.equal(sig.length, 64);
+    assert.ok(fromPublic(user.publicKey).verify(new TextEncoder().encode(nonce), sig));
+    assert.ok(!fromPublic(user.publicKey).verify(new TextEncoder().encode("other"), sig));
+  });
+
+  test("a replaced file is read at the next connect", async () => {
+    const path = await write("rotating.creds", user.creds);
+    const auth = credsFileAuthenticator(path);
+    const first = auth("n1");
+    const next = await newUser(account, { name: "rotated" });
+    await writeFile(path, next.creds);
+    const second = auth("n2");
+    assert.ok("nkey" in first && "nkey" in second && "sig" in second);
+    assert.equal(first.nkey, user.publicKey);
+    assert.equal(second.nkey, next.publicKey);
+    const sig = Buffer.from(second.sig ?? "", "base64");
+    assert.ok(fromPublic(next.publicKey).verify(new TextEncoder().encode("n2"), sig));
+  });
+
+  test("a JWT whose subject is not a user is refused, naming the file", async () => {
+    const payload = Buffer.from(JSON.stringify({ sub: account.publicKey })).toString("base64url");
+    const jwt = ["e30", payload, "c2ln"].join(".");
+    const path = await write("account-subject.creds", user.creds.replace(user.jwt, jwt));
+    const auth = credsFileAuthenticator(path);
+    assert.throws(
+      () => auth("n"),
+      (error: unknown) =>
+        error instanceof CredentialsError &&
+        error.message.includes(path) &&
+        error.message.includes("subject"),
+    );
+  });
+
+  test("a seed with a bad checksum is refused without quoting it", async () => {
+    const last = user.seed.at(-1) === "A" ? "B" : "A";
+    const broken = user.seed.slice(0, -1) + last;
+    const path = await write("bad-seed.creds", user.creds.replace(user.seed, broken));
+    const auth = credsFileAuthenticator(path);
+    assert.throws(
+      () => auth("n"),
+      (error: unknown) =>
+        error instanceof CredentialsError &&
+        error.message.includes("seed is invalid") &&
+        !error.message.includes(broken),
+    );
+  });
+});
