@@ -55,6 +55,14 @@ export class ShutdownError extends AggregateError {
  */
 const DELIVERY_BURST = 8;
 
+/**
+ * Messages one account may hold in the queue, as a multiple of the requests in flight: enough to
+ * refill every delivery slot at once, and then some. Holding more only ages them: with the whole
+ * default capacity of 1024 to one account, its messages outlived two young-generation
+ * collections, and copying and promoting them made each collection take twice as long as now.
+ */
+const QUEUED_PER_SLOT = 2;
+
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   // Intake stops pulling; abort cancels in-flight requests once the shutdown timeout has passed.
@@ -74,6 +82,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const queue = new FairQueue<InboundMessage>({
     capacity: config.delivery.queueCapacity,
     burst: DELIVERY_BURST,
+    keyLimit: QUEUED_PER_SLOT * config.delivery.concurrency,
   });
   // The sources are read at scrape time, by when the supervisor and breaker below exist.
   const metrics = createMetrics({

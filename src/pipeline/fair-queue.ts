@@ -16,6 +16,13 @@ export interface FairQueueOptions {
    * their acks leave in one write instead of one write per account.
    */
   readonly burst?: number;
+  /**
+   * Items one key may hold, however much room is left. Default: `capacity`. A message waits in
+   * the queue until a delivery slot frees up, so a key holding far more than the worker can have
+   * in flight only makes its messages older: they outlive the young generation, and the garbage
+   * collector then copies and promotes every one of them.
+   */
+  readonly keyLimit?: number;
 }
 
 interface PendingPush<T> {
@@ -34,6 +41,8 @@ interface PendingPush<T> {
  * always add one item. Without that exception one busy account could fill the queue and starve a
  * quiet one; with it the queue holds at most `capacity + keys` items.
  *
+ * A key also waits once it holds `keyLimit` items.
+ *
  * Share: while several keys hold items, room goes to the keys below an even share of the
  * capacity first. Otherwise the accounts that started first keep most of the queue for as long
  * as they have a backlog, and the others hold one item each.
@@ -41,6 +50,7 @@ interface PendingPush<T> {
 export class FairQueue<T> {
   readonly #capacity: number;
   readonly #burst: number;
+  readonly #keyLimit: number;
   readonly #byKey = new Map<string, Fifo<T>>();
   /** Keys with at least one item, in round-robin order. */
   #ring: string[] = [];
@@ -69,8 +79,13 @@ export class FairQueue<T> {
     if (!Number.isInteger(burst) || burst < 1) {
       throw new RangeError("burst must be a positive integer");
     }
+    const keyLimit = options.keyLimit ?? options.capacity;
+    if (!Number.isInteger(keyLimit) || keyLimit < 1) {
+      throw new RangeError("keyLimit must be a positive integer");
+    }
     this.#capacity = options.capacity;
     this.#burst = burst;
+    this.#keyLimit = keyLimit;
   }
 
   get size(): number {
@@ -213,9 +228,10 @@ export class FairQueue<T> {
     return held;
   }
 
-  /** An even split of the capacity among the keys holding items. */
+  /** An even split of the capacity among the keys holding items, up to the key limit. */
   #share(): number {
-    return Math.max(1, Math.ceil(this.#capacity / Math.max(1, this.#ring.length)));
+    const even = Math.max(1, Math.ceil(this.#capacity / Math.max(1, this.#ring.length)));
+    return Math.min(even, this.#keyLimit);
   }
 
   #admits(key: string): boolean {

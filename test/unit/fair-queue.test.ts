@@ -73,6 +73,32 @@ describe("FairQueue", () => {
     assert.equal(queue.size, 2);
   });
 
+  test("a key at its limit waits while other keys still get room", async () => {
+    const queue = new FairQueue<number>({ capacity: 100, keyLimit: 2 });
+    await queue.push("a", 1);
+    await queue.push("a", 2);
+    let admitted = false;
+    const third = queue.push("a", 3).then(() => {
+      admitted = true;
+    });
+    await queue.push("b", 10);
+    await queue.push("b", 11);
+    await Promise.resolve();
+    assert.equal(admitted, false, "room is left in the queue, but not for this key");
+    assert.equal(queue.sizeOf("a"), 2);
+    assert.deepEqual(
+      queue.tryTake((key) => key === "a"),
+      { key: "a", item: 1 },
+    );
+    await third;
+    assert.deepEqual(drain(queue), [
+      ["b", 10],
+      ["a", 2],
+      ["b", 11],
+      ["a", 3],
+    ]);
+  });
+
   test("a full queue still admits one item of a key that holds nothing", async () => {
     const queue = new FairQueue<number>({ capacity: 2 });
     await queue.push("busy", 1);
@@ -246,5 +272,6 @@ describe("FairQueue", () => {
     assert.throws(() => new FairQueue({ capacity: 0 }), RangeError);
     assert.throws(() => new FairQueue({ capacity: 1.5 }), RangeError);
     assert.throws(() => new FairQueue({ capacity: 1, burst: 0 }), RangeError);
+    assert.throws(() => new FairQueue({ capacity: 1, keyLimit: 0 }), RangeError);
   });
 });
