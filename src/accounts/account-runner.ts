@@ -26,8 +26,8 @@ export interface AccountRunnerOptions {
   readonly account: AccountConfig;
   readonly queue: FairQueue<InboundMessage>;
   readonly logger: Logger;
-  /** Messages the consume loop pulls ahead. */
-  readonly pullBatch: number;
+  /** Messages the consume loop pulls ahead, asked for when a session starts (see pull-ahead.ts). */
+  readonly pullAhead: () => number;
   readonly userAgent: string;
   /**
    * Bounds how many accounts connect at once. A thousand simultaneous handshakes starve the event
@@ -167,7 +167,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
   ): Promise<void> {
     const consumer = await js.consumers.get(account.stream, account.consumer);
     const messages = await consumer.consume({
-      max_messages: options.pullBatch,
+      max_messages: options.pullAhead(),
       // An idle account costs one pull per `expires` and a heartbeat per half of it; with a
       // thousand accounts the client's 30 s default is what keeps an idle daemon busy. A pull
       // still open is renewed at once when messages flow, and a lost connection is noticed by

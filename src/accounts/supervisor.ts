@@ -6,12 +6,16 @@ import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { createAccountRunner, type AccountObserver, type AccountRunner } from "./account-runner.js";
 import type { DirectoryAccount } from "./directory.js";
+import { pullAhead } from "./pull-ahead.js";
 import type { AccountStatus } from "./state.js";
 
 export interface SupervisorOptions {
   readonly queue: FairQueue<InboundMessage>;
   readonly logger: Logger;
+  /** The most messages one account pulls ahead (`delivery.pull_batch`). */
   readonly pullBatch: number;
+  /** Messages pulled ahead by all accounts together, shared out as in pull-ahead.ts. */
+  readonly pullBudget: number;
   readonly userAgent: string;
   readonly idle: (account: string) => Promise<void>;
   readonly breaker: CircuitBreaker;
@@ -75,7 +79,13 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
       controller.abort();
     };
     signal.addEventListener("abort", stop, { once: true });
-    const runner = createAccountRunner({ ...options, account, connectSlots });
+    const runner = createAccountRunner({
+      ...options,
+      account,
+      connectSlots,
+      // Read when the session starts pulling, by when a directory scan has added every account.
+      pullAhead: () => pullAhead(options.pullBatch, options.pullBudget, entries.size),
+    });
     entry.runner = runner;
     entry.controller = controller;
     entry.config = account;
