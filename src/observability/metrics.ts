@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { AccountStatus, ConsumerBacklog } from "../accounts/state.js";
 import type { BreakerState } from "../delivery/breaker.js";
 import type { Decision } from "../delivery/decision.js";
@@ -6,6 +6,7 @@ import type { DeliveryOutcome } from "../delivery/outcome.js";
 import type { Settlement } from "../delivery/settle.js";
 import type { DeliveryObserver } from "../delivery/worker.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { createAccountHistogram, type HistogramSeries } from "./account-histogram.js";
 
 /** What the metrics read when scraped, rather than being told on every change. */
 export interface MetricsSources {
@@ -41,15 +42,15 @@ type AttemptResult = "success" | "http_error" | "timeout" | "network_error";
 /**
  * One account's figures. The per-message counters are plain numbers handed to prom-client when
  * scraped: its `inc` hashes the labels on every call, a measurable share of a drain. The
- * histograms keep their label children, resolved once.
+ * histograms are account-histogram.ts's, for the same reason.
  */
 interface AccountSeries {
   received: number;
   acked: number;
   nacked: number;
   readonly attempts: Record<AttemptResult, number>;
-  readonly duration: Histogram.Internal<"account">;
-  readonly endToEnd: Histogram.Internal<"account">;
+  readonly duration: HistogramSeries;
+  readonly endToEnd: HistogramSeries;
   failed: number;
   deadLettered: number;
   backlog: ConsumerBacklog | undefined;
@@ -128,19 +129,17 @@ export function createMetrics(sources: MetricsSources): Metrics {
       }
     },
   });
-  const duration = new Histogram({
+  const duration = createAccountHistogram({
     name: "streamhook_delivery_duration_seconds",
     help: "Time of one webhook request, until its response headers or its failure.",
-    labelNames: account,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers,
+    registry,
   });
-  const endToEnd = new Histogram({
+  const endToEnd = createAccountHistogram({
     name: "streamhook_end_to_end_seconds",
     help: "From the message's JetStream timestamp to its acknowledgement.",
-    labelNames: account,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600],
-    registers,
+    registry,
   });
   new Gauge({
     name: "streamhook_inflight_deliveries",
@@ -203,14 +202,13 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const seriesOf = (name: string): AccountSeries => {
     let s = series.get(name);
     if (s === undefined) {
-      const labels = { account: name };
       s = {
         received: 0,
         acked: 0,
         nacked: 0,
         attempts: { success: 0, http_error: 0, timeout: 0, network_error: 0 },
-        duration: duration.labels(labels),
-        endToEnd: endToEnd.labels(labels),
+        duration: duration.series(name),
+        endToEnd: endToEnd.series(name),
         failed: 0,
         deadLettered: 0,
         backlog: undefined,
@@ -267,9 +265,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
     forget(name) {
       if (!series.delete(name)) return;
-      const labels = { account: name };
       // The metrics read from `series` drop the account by themselves.
-      for (const metric of [duration, endToEnd]) metric.remove(labels);
+      duration.remove(name);
+      endToEnd.remove(name);
       // Reasons are few and known; removing one never recorded is harmless.
       for (const reason of [
         "terminal_status",
