@@ -165,7 +165,7 @@ describe("pipeline: one account, JetStream to webhook", () => {
     }
   });
 
-  test("a wrong creds file leaves the account waiting with a clear reason and delivers nothing", async () => {
+  test("a wrong, garbled or mismatched creds file leaves the account waiting with a clear reason", async () => {
     const stream = "WRONG";
     await setup(stream);
     const stranger = await startNatsServer({ accounts: ["acme"] });
@@ -174,9 +174,17 @@ describe("pipeline: one account, JetStream to webhook", () => {
     await stranger.stop();
     const garbage = join(dir.path, "garbage.creds");
     writeFileSync(garbage, "not a creds file", { mode: 0o600 });
+    // This account's own user JWT, signed in with another user's seed.
+    const seedOf = (creds: string): string => /\n(SU[A-Z2-7]+)\n/.exec(creds)?.[1] ?? "";
+    const own = await server.userCreds("acme", { name: "own" });
+    const other = await server.userCreds("acme", { name: "other" });
+    const mismatched = join(dir.path, "mismatched.creds");
+    writeFileSync(mismatched, own.replace(seedOf(own), seedOf(other)), { mode: 0o600 });
+    assert.notEqual(seedOf(own), "");
     for (const [file, reason] of [
       [bad, /authorization/i],
       [garbage, /not a NATS user credentials file/],
+      [mismatched, /authorization/i],
     ] as const) {
       const { daemon } = runDaemon({
         STREAMHOOK_NATS_SERVERS: server.url,
