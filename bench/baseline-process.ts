@@ -1,7 +1,6 @@
 // Starting the baseline script as its own process, so its CPU is measured like streamhook's.
 import { profileArgs, spawnScript } from "./child.js";
-import { STOP_GRACE_MS } from "./settings.js";
-import type { Pipeline, PipelineOptions } from "./pipeline.js";
+import { pipelineOf, type Pipeline, type PipelineOptions } from "./pipeline.js";
 
 const isReady = (v: unknown): v is { ready: true; accounts: number } =>
   typeof v === "object" && v !== null && "ready" in v && v.ready === true;
@@ -24,11 +23,5 @@ export async function startBaseline(
     profileArgs(profileDir, "baseline"),
   );
   await child.line(isReady, 120_000);
-  return {
-    name: "baseline",
-    pid: child.pid,
-    readyMs: performance.now() - started,
-    stop: () => child.stop("SIGTERM", STOP_GRACE_MS),
-    output: () => child.output(),
-  };
+  return pipelineOf("baseline", child, started);
 }

@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { profileArgs, spawnChild } from "./child.js";
 import { freePort } from "../src/testing/nats-server.js";
-import type { Pipeline, PipelineOptions } from "./pipeline.js";
-import { CONCURRENCY, PULL_BATCH, STOP_GRACE_MS, WEBHOOK_SECRET } from "./settings.js";
+import { pipelineOf, type Pipeline, type PipelineOptions } from "./pipeline.js";
+import { CONCURRENCY, PULL_BATCH, WEBHOOK_SECRET } from "./settings.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
@@ -81,12 +81,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
     // Every poll lists all accounts: often enough to time start-up, rarely enough not to slow it.
     await delay(100);
   }
-  return {
-    name: "streamhook",
-    pid: child.pid,
-    readyMs: performance.now() - started,
-    // A graceful stop waits for in-flight deliveries; the profile is written on a clean exit.
-    stop: () => child.stop("SIGTERM", STOP_GRACE_MS),
-    output: () => child.output(),
-  };
+  return pipelineOf("streamhook", child, started);
 }

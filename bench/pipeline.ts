@@ -1,4 +1,6 @@
 // What a scenario needs of either pipeline under test, streamhook or the baseline.
+import type { Child } from "./child.js";
+import { STOP_GRACE_MS } from "./settings.js";
 
 export interface PipelineOptions {
   readonly natsUrl: string;
@@ -21,3 +23,17 @@ export interface Pipeline {
 }
 
 export type StartPipeline = (options: PipelineOptions) => Promise<Pipeline>;
+
+/**
+ * A started child process as a Pipeline: a graceful stop (SIGTERM, SIGKILL after the grace
+ * period) lets it finish in-flight deliveries and write its profile.
+ */
+export function pipelineOf(name: Pipeline["name"], child: Child, startedMs: number): Pipeline {
+  return {
+    name,
+    pid: child.pid,
+    readyMs: performance.now() - startedMs,
+    stop: () => child.stop("SIGTERM", STOP_GRACE_MS),
+    output: () => child.output(),
+  };
+}
