@@ -1,5 +1,5 @@
 // Starting the baseline script as its own process, so its CPU is measured like streamhook's.
-import { profileArgs, spawnScript } from "./child.js";
+import { nodeFlagsFrom, profileArgs, spawnScript } from "./child.js";
 import { pipelineOf, type Pipeline, type PipelineOptions } from "./pipeline.js";
 
 const isReady = (v: unknown): v is { ready: true; accounts: number } =>
@@ -20,7 +20,7 @@ export async function startBaseline(
       BENCH_CONSUMER: options.consumer,
       BENCH_WEBHOOK_URL: options.webhookUrl,
     },
-    profileArgs(profileDir, "baseline"),
+    [...profileArgs(profileDir, "baseline"), ...nodeFlagsFrom("BENCH_BASELINE_NODE_FLAGS")],
   );
   await child.line(isReady, 120_000);
   return pipelineOf("baseline", child, started);

@@ -1,7 +1,7 @@
 // A child process of the bench: output kept for diagnostics, JSON lines on stdout parsed for the
 // scripts that report through them, and a watchdog so it cannot outlive the bench.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,22 @@ function watchdog(pid: number): ChildProcess {
 const alive = (child: ChildProcess): boolean =>
   child.exitCode === null && child.signalCode === null;
 
+/**
+ * With `BENCH_CHILD_LOG_DIR` set, every child's whole output is kept in `<dir>/<name>.log`, e.g.
+ * what `--trace-gc` prints (see `nodeFlagsFrom`). Otherwise only a tail is kept, for errors.
+ */
+function childLogFile(name: string): string | undefined {
+  const dir = process.env.BENCH_CHILD_LOG_DIR;
+  if (dir === undefined || dir === "") return undefined;
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}.log`);
+}
+
+/** Node flags to try on one kind of child, from an environment variable, space-separated. */
+export function nodeFlagsFrom(variable: string): string[] {
+  return (process.env[variable] ?? "").split(" ").filter((flag) => flag !== "");
+}
+
 export function spawnChild(
   name: string,
   command: string,
@@ -44,8 +60,10 @@ export function spawnChild(
 ): Child {
   const proc = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let tail = "";
+  const logFile = childLogFile(name);
   const append = (text: string): void => {
     tail = (tail + text).slice(-MAX_OUTPUT);
+    if (logFile !== undefined) appendFileSync(logFile, text);
   };
   const lines: unknown[] = [];
   const listeners = new Set<() => void>();

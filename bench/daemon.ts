@@ -1,7 +1,7 @@
 // streamhook as users run it: the built CLI as its own process, configured by environment.
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
-import { profileArgs, spawnChild } from "./child.js";
+import { nodeFlagsFrom, profileArgs, spawnChild } from "./child.js";
 import { freePort } from "../src/testing/nats-server.js";
 import { pipelineOf, type Pipeline, type PipelineOptions } from "./pipeline.js";
 import { CONCURRENCY, PULL_BATCH, WEBHOOK_SECRET } from "./settings.js";
@@ -49,11 +49,6 @@ function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
   };
 }
 
-/** Node flags to try on the daemon only, e.g. `BENCH_DAEMON_NODE_FLAGS=--max-semi-space-size=32`. */
-function extraNodeFlags(): string[] {
-  return (process.env.BENCH_DAEMON_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
-}
-
 /** Starts `node dist/cli.js run` and waits until /readyz reports every account running. */
 export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
   const port = await freePort();
@@ -63,7 +58,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
     "streamhook",
     process.execPath,
     // As the daemon ships (Dockerfile, npm start, the bin's shebang).
-    [...nodeArgs, "--single-threaded-gc", ...extraNodeFlags(), CLI, "run"],
+    [...nodeArgs, "--single-threaded-gc", ...nodeFlagsFrom("BENCH_DAEMON_NODE_FLAGS"), CLI, "run"],
     daemonEnv(options, port),
   );
   const deadline = started + (options.readyTimeoutMs ?? 60_000);

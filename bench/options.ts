@@ -8,7 +8,10 @@ export interface Sizes {
   /** Messages of each drain, one account and spread over `drainAccounts`. */
   readonly drainMessages: number;
   readonly drainAccounts: number;
-  /** Runs of each pipeline per drain, in ABBA order so drift during the run cancels out. */
+  /**
+   * Runs of each pipeline per drain, in ABBA order so drift during the run cancels out. Four, not
+   * two: on a shared machine one drain's rate can differ from the next one's by a fifth.
+   */
   readonly drainRounds: number;
   readonly latencyRates: readonly number[];
   readonly latencyWarmupMs: number;
@@ -28,7 +31,7 @@ export interface Sizes {
 const FULL: Sizes = {
   drainMessages: 200_000,
   drainAccounts: 100,
-  drainRounds: 2,
+  drainRounds: 4,
   latencyRates: [1_000, 5_000],
   latencyWarmupMs: 2_000,
   latencyMs: 15_000,
