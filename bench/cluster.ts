@@ -48,6 +48,8 @@ async function provisionStream(
       ack_wait: nanos(ACK_WAIT_MS),
       max_deliver: -1,
       max_ack_pending: MAX_ACK_PENDING,
+      // Diagnostic only: the runs of record keep consumer state on disk, as operators do.
+      ...(process.env["BENCH_CONSUMER_STORAGE"] === "memory" && { mem_storage: true }),
       ...(consumer.filter !== undefined && { filter_subject: consumer.filter }),
     });
   }
@@ -66,7 +68,11 @@ export interface ClusterOptions {
  * milliseconds of pure-JS signing, and a burst of handshakes can outrun the server's auth timeout.
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const server = await startNatsServer({ accounts: options.names });
+  const extraConfig = process.env["BENCH_NATS_CONFIG"];
+  const server = await startNatsServer({
+    accounts: options.names,
+    ...(extraConfig !== undefined && extraConfig !== "" && { extraConfig }),
+  });
   const unregister = onCleanup(() => server.stop());
   const accounts: BenchAccount[] = [];
   const close = async (): Promise<void> => {
