@@ -67,9 +67,9 @@ const QUEUED_PER_SLOT = 2;
 /**
  * Messages pulled ahead by all accounts together, as a multiple of the queue's capacity: the
  * default 8192 gives up to 32 accounts their full `pull_batch` of 256, and 100 accounts 81 each.
- * Each account asks for more when a quarter of its window has arrived, so a small window means
- * many small pull requests: with 40 per account, nats-server spent more CPU on them and the
- * 100-account drain ran about a tenth slower than with 81.
+ * A small window means many small pull requests: with 40 per account (and the client's own
+ * refill after a quarter of the window), nats-server spent more CPU on them and the 100-account
+ * drain ran about a tenth slower than with 81.
  */
 const PULLED_PER_QUEUED = 8;
 

@@ -14,6 +14,7 @@ import { createHeldMessages, type HeldMessages } from "../pipeline/held-messages
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { sleep, waitingDelay } from "./retry.js";
 import { backlogOf, pollBacklog } from "./backlog-poller.js";
+import { refillThreshold } from "./pull-ahead.js";
 import type { AccountState, AccountStatus, ConsumerBacklog } from "./state.js";
 
 /** What an account runner tells the daemon's metrics; every method must be cheap and not throw. */
@@ -166,8 +167,10 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     signal: AbortSignal,
   ): Promise<void> {
     const consumer = await js.consumers.get(account.stream, account.consumer);
+    const pullWindow = options.pullAhead();
     const messages = await consumer.consume({
-      max_messages: options.pullAhead(),
+      max_messages: pullWindow,
+      threshold_messages: refillThreshold(pullWindow),
       // An idle account costs one pull per `expires` and a heartbeat per half of it; with a
       // thousand accounts the client's 30 s default is what keeps an idle daemon busy. A pull
       // still open is renewed at once when messages flow, and a lost connection is noticed by

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MIN_PULL_AHEAD, pullAhead } from "../../src/accounts/pull-ahead.js";
+import { MIN_PULL_AHEAD, pullAhead, refillThreshold } from "../../src/accounts/pull-ahead.js";
 
 describe("pullAhead", () => {
   test("a few accounts pull their full batch", () => {
@@ -25,5 +25,18 @@ describe("pullAhead", () => {
 
   test("no accounts yet counts as one", () => {
     assert.equal(pullAhead(256, 4096, 0), 256);
+  });
+});
+
+describe("refillThreshold", () => {
+  test("asks for more while a quarter of the window is still on its way", () => {
+    assert.equal(refillThreshold(256), 64);
+    assert.equal(refillThreshold(81), 20);
+    assert.equal(refillThreshold(MIN_PULL_AHEAD), 8);
+  });
+
+  test("at least one: the client reads 0 as 'use its default'", () => {
+    assert.equal(refillThreshold(3), 1);
+    assert.equal(refillThreshold(1), 1);
   });
 });
