@@ -95,8 +95,14 @@ export function createAccountHistogram(options: AccountHistogramOptions): Accoun
       }
       return Promise.resolve({ name, help, type: "histogram", values, aggregator: "sum" });
     },
+    // Zeroed in place, not dropped: the metrics keep each account's series to observe into, and
+    // a dropped one would take their later observations with it.
     reset(): void {
-      all.clear();
+      for (const s of all.values()) {
+        s.counts.fill(0);
+        s.sum = 0;
+        s.count = 0;
+      }
     },
   };
   // The registry reads a metric through `name`, `get()` and `reset()`; its typings name only

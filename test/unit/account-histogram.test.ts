@@ -58,6 +58,20 @@ describe("account histogram", () => {
     assert.ok(text.includes('h_count{account="b"} 1'));
   });
 
+  test("a reset registry zeroes the series, and later observations still count", async () => {
+    const registry = new Registry();
+    const histogram = createAccountHistogram({ name: "h", help: "h", buckets, registry });
+    const series = histogram.series("a");
+    series.observe(1);
+    series.observe(2);
+    registry.resetMetrics();
+    assert.ok((await registry.metrics()).includes('h_count{account="a"} 0'));
+    series.observe(3);
+    const text = await registry.metrics();
+    assert.ok(text.includes('h_count{account="a"} 1'));
+    assert.ok(text.includes('h_sum{account="a"} 3'));
+  });
+
   test("refuses buckets out of order", () => {
     assert.throws(
       () =>
