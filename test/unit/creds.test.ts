@@ -17,6 +17,14 @@ function answer(auth: Authenticator, nonce: string): JwtAuth {
   return result;
 }
 
+/** The authenticator refuses with a CredentialsError whose message passes `check`. */
+function assertRefused(auth: Authenticator, check: (message: string) => boolean): void {
+  assert.throws(
+    () => auth("n"),
+    (error: unknown) => error instanceof CredentialsError && check(error.message),
+  );
+}
+
 describe("creds file authenticator", () => {
   let dir: string;
   let account: AccountIdentity;
@@ -70,13 +78,7 @@ describe("creds file authenticator", () => {
     const jwt = ["e30", payload, "c2ln"].join(".");
     const path = await write("account-subject.creds", user.creds.replace(user.jwt, jwt));
     const auth = credsFileAuthenticator(path);
-    assert.throws(
-      () => auth("n"),
-      (error: unknown) =>
-        error instanceof CredentialsError &&
-        error.message.includes(path) &&
-        error.message.includes("subject"),
-    );
+    assertRefused(auth, (message) => message.includes(path) && message.includes("subject"));
   });
 
   test("a seed with a bad checksum is refused without quoting it", async () => {
@@ -86,12 +88,9 @@ describe("creds file authenticator", () => {
     const broken = user.seed.slice(0, at) + swapped + user.seed.slice(at + 1);
     const path = await write("bad-seed.creds", user.creds.replace(user.seed, broken));
     const auth = credsFileAuthenticator(path);
-    assert.throws(
-      () => auth("n"),
-      (error: unknown) =>
-        error instanceof CredentialsError &&
-        error.message.includes("seed is invalid") &&
-        !error.message.includes(broken),
+    assertRefused(
+      auth,
+      (message) => message.includes("seed is invalid") && !message.includes(broken),
     );
   });
 });
