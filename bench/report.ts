@@ -36,25 +36,30 @@ function drainTable(r: Results): Table | undefined {
     note:
       `Rate = arrivals / (last - first arrival at the receiver); mean of ` +
       `${r.sizes.drainRounds} run(s) per pipeline in ABBA order, each from its own consumer ` +
-      "of the same stream.",
+      "of the same stream. " +
+      (r.drainOne !== undefined && r.drainMany !== undefined
+        ? "The one-account and many-account drains interleave in the same ABBA schedule, " +
+          "each account count on its own nats-server."
+        : ""),
   };
 }
 
 function drainRunsTable(r: Results): Table | undefined {
   const drains = [r.drainOne, r.drainMany].filter((d): d is DrainResult => d !== undefined);
   if (drains.length === 0) return undefined;
+  const runs = drains
+    .flatMap((d) => d.runs.map((run) => ({ accounts: d.accounts, ...run })))
+    .sort((a, b) => a.order - b.order);
   return {
     title: "Drain runs, in the order they ran",
     headers: ["accounts", "pipeline", "round", "msg/s", "seconds"],
-    rows: drains.flatMap((d) =>
-      d.runs.map((run) => [
-        String(d.accounts),
-        run.pipeline,
-        String(run.round + 1),
-        int(run.rate),
-        run.seconds.toFixed(1),
-      ]),
-    ),
+    rows: runs.map((run) => [
+      String(run.accounts),
+      run.pipeline,
+      String(run.round + 1),
+      int(run.rate),
+      run.seconds.toFixed(1),
+    ]),
   };
 }
 

@@ -7,7 +7,7 @@ import { SCENARIOS, parseOptions, type ScenarioName } from "./options.js";
 import { PARTIAL_JSON, RESULTS_JSON, SMOKE_JSON, writeBenchmarks, writeResults } from "./output.js";
 import { tables } from "./report.js";
 import { allProblems, type Results } from "./results.js";
-import { drainScenario } from "./scenarios/drain.js";
+import { drainScenario, drainScenarios } from "./scenarios/drain.js";
 import { fairnessScenario } from "./scenarios/fairness.js";
 import { idleScenario } from "./scenarios/idle.js";
 import { latencyScenario } from "./scenarios/latency.js";
@@ -33,11 +33,23 @@ const results: Results = {
   failures: [],
 };
 
+// Both drains selected: they run interleaved, so their ratio compares drains that ran side by
+// side rather than a minute apart on a machine whose speed drifts.
+const bothDrains = options.only.includes("drain") && options.only.includes("drain-many");
+
 const scenarios: Record<ScenarioName, () => Promise<void>> = {
   drain: async () => {
-    results.drainOne = await drainScenario(1, context);
+    if (bothDrains) {
+      [results.drainOne, results.drainMany] = await drainScenarios(
+        [1, options.sizes.drainAccounts],
+        context,
+      );
+    } else {
+      results.drainOne = await drainScenario(1, context);
+    }
   },
   "drain-many": async () => {
+    if (bothDrains) return; // measured with the one-account drain
     results.drainMany = await drainScenario(options.sizes.drainAccounts, context);
   },
   latency: async () => {

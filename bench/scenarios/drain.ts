@@ -14,6 +14,8 @@ import { baselineConsumer, daemonConsumer } from "../settings.js";
 export interface DrainRun {
   readonly pipeline: PipelineName;
   readonly round: number;
+  /** Position in the whole schedule, counting the drains of every account count. */
+  readonly order: number;
   readonly received: number;
   readonly seconds: number;
   readonly rate: number;
@@ -36,13 +38,25 @@ export interface DrainResult {
 
 const STALL_MS = 30_000;
 
-/** ABBA: baseline first in even rounds, streamhook first in odd ones. */
-function schedule(rounds: number): { pipeline: PipelineName; round: number }[] {
-  const order: { pipeline: PipelineName; round: number }[] = [];
+interface Slot {
+  readonly accounts: number;
+  readonly pipeline: PipelineName;
+  readonly round: number;
+}
+
+/**
+ * ABBA over every (account count, pipeline) pair: the pairs in one order in even rounds and
+ * reversed in odd ones, so a drift of the machine's speed during the run weighs on each pair
+ * alike, and the 1-to-many ratio compares drains that ran side by side, not a minute apart.
+ */
+export function schedule(accountCounts: readonly number[], rounds: number): Slot[] {
+  const pairs = accountCounts.flatMap((accounts) =>
+    (["baseline", "streamhook"] as const).map((pipeline) => ({ accounts, pipeline })),
+  );
+  const order: Slot[] = [];
   for (let round = 0; round < rounds; round++) {
-    const pair: PipelineName[] =
-      round % 2 === 0 ? ["baseline", "streamhook"] : ["streamhook", "baseline"];
-    for (const pipeline of pair) order.push({ pipeline, round });
+    const sequence = round % 2 === 0 ? pairs : [...pairs].reverse();
+    for (const pair of sequence) order.push({ ...pair, round });
   }
   return order;
 }
@@ -50,7 +64,7 @@ function schedule(rounds: number): { pipeline: PipelineName; round: number }[] {
 async function drainOnce(
   cluster: Cluster,
   receiver: ReceiverProcess,
-  run: { pipeline: PipelineName; round: number },
+  run: Slot & { readonly order: number },
   total: number,
   context: Context,
   problems: string[],
@@ -89,7 +103,7 @@ async function drainOnce(
   await stopPipeline(pipeline, problems);
   removeDir(dir);
   const seconds = ((stats.lastAt ?? 0) - (stats.firstAt ?? 0)) / 1000;
-  const label = `${run.pipeline} round ${run.round + 1}`;
+  const label = `${run.accounts} account(s), ${run.pipeline} round ${run.round + 1}`;
   if (!arrived) {
     problems.push(
       `${label}: ${stats.count} of ${total} arrived, then nothing for ${STALL_MS / 1000} s`,
@@ -102,7 +116,16 @@ async function drainOnce(
   }
   const rate = seconds > 0 ? stats.count / seconds : 0;
   context.log(`  ${label}: ${Math.round(rate)} msg/s over ${seconds.toFixed(1)} s`);
-  return { ...run, received: stats.count, seconds, rate, cpu, complete: arrived && idle };
+  return {
+    pipeline: run.pipeline,
+    round: run.round,
+    order: run.order,
+    received: stats.count,
+    seconds,
+    rate,
+    cpu,
+    complete: arrived && idle,
+  };
 }
 
 function meanCpu(runs: readonly DrainRun[]): Record<string, number> {
@@ -110,42 +133,90 @@ function meanCpu(runs: readonly DrainRun[]): Record<string, number> {
   return Object.fromEntries([...keys].map((k) => [k, mean(runs.map((r) => r.cpu[k] ?? 0))]));
 }
 
-export async function drainScenario(accounts: number, context: Context): Promise<DrainResult> {
+function tenantNames(accounts: number): string[] {
+  return accounts === 1
+    ? ["solo"]
+    : Array.from({ length: accounts }, (_, i) => `t${String(i).padStart(4, "0")}`);
+}
+
+async function provision(accounts: number, context: Context): Promise<Cluster> {
   const { drainMessages: total, drainRounds: rounds } = context.sizes;
-  const names =
-    accounts === 1
-      ? ["solo"]
-      : Array.from({ length: accounts }, (_, i) => `t${String(i).padStart(4, "0")}`);
   const consumers = Array.from({ length: rounds }, (_, r) => [
     { name: baselineConsumer(r) },
     { name: daemonConsumer(r) },
   ]).flat();
   context.log(`drain, ${accounts} account(s): provisioning`);
-  const cluster = await startCluster({ names, consumers, keepConnections: true });
-  const receiver = await startReceiverProcess();
-  const problems: string[] = [];
+  const cluster = await startCluster({
+    names: tenantNames(accounts),
+    consumers,
+    keepConnections: true,
+  });
+  context.log(`drain, ${accounts} account(s): publishing ${total} messages`);
+  await fillStreams(cluster.accounts, total);
+  return cluster;
+}
+
+function summarise(
+  accounts: number,
+  messages: number,
+  runs: readonly DrainRun[],
+  problems: readonly string[],
+): DrainResult {
+  const of = (p: PipelineName): DrainRun[] => runs.filter((r) => r.pipeline === p);
+  const streamhookRate = mean(of("streamhook").map((r) => r.rate));
+  const baselineRate = mean(of("baseline").map((r) => r.rate));
+  return {
+    accounts,
+    messages,
+    runs,
+    streamhookRate,
+    baselineRate,
+    ratio: baselineRate > 0 ? streamhookRate / baselineRate : 0,
+    cpu: { streamhook: meanCpu(of("streamhook")), baseline: meanCpu(of("baseline")) },
+    problems,
+  };
+}
+
+/**
+ * One drain result per account count. Each count has its own nats-server with its own backlog;
+ * all of them stay up for the whole schedule, so their drains can interleave.
+ */
+export async function drainScenarios(
+  accountCounts: readonly number[],
+  context: Context,
+): Promise<DrainResult[]> {
+  const { drainMessages: total, drainRounds: rounds } = context.sizes;
+  const clusters = new Map<number, Cluster>();
+  let receiver: ReceiverProcess | undefined;
   try {
-    context.log(`drain, ${accounts} account(s): publishing ${total} messages`);
-    await fillStreams(cluster.accounts, total);
-    const runs: DrainRun[] = [];
-    for (const run of schedule(rounds)) {
-      runs.push(await drainOnce(cluster, receiver, run, total, context, problems));
+    for (const accounts of accountCounts)
+      clusters.set(accounts, await provision(accounts, context));
+    receiver = await startReceiverProcess();
+    const runs = new Map<number, DrainRun[]>(accountCounts.map((n) => [n, []]));
+    const problems = new Map<number, string[]>(accountCounts.map((n) => [n, []]));
+    for (const [order, slot] of schedule(accountCounts, rounds).entries()) {
+      const cluster = clusters.get(slot.accounts);
+      if (cluster === undefined) throw new Error(`no cluster for ${slot.accounts} account(s)`);
+      const slotProblems = problems.get(slot.accounts) ?? [];
+      const run = await drainOnce(
+        cluster,
+        receiver,
+        { ...slot, order },
+        total,
+        context,
+        slotProblems,
+      );
+      runs.get(slot.accounts)?.push(run);
     }
-    const of = (p: PipelineName): DrainRun[] => runs.filter((r) => r.pipeline === p);
-    const streamhookRate = mean(of("streamhook").map((r) => r.rate));
-    const baselineRate = mean(of("baseline").map((r) => r.rate));
-    return {
-      accounts,
-      messages: total,
-      runs,
-      streamhookRate,
-      baselineRate,
-      ratio: baselineRate > 0 ? streamhookRate / baselineRate : 0,
-      cpu: { streamhook: meanCpu(of("streamhook")), baseline: meanCpu(of("baseline")) },
-      problems,
-    };
+    return accountCounts.map((n) => summarise(n, total, runs.get(n) ?? [], problems.get(n) ?? []));
   } finally {
-    await receiver.stop();
-    await cluster.close();
+    await receiver?.stop();
+    for (const cluster of clusters.values()) await cluster.close();
   }
+}
+
+export async function drainScenario(accounts: number, context: Context): Promise<DrainResult> {
+  const [result] = await drainScenarios([accounts], context);
+  if (result === undefined) throw new Error("the drain produced no result");
+  return result;
 }
