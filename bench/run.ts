@@ -3,6 +3,7 @@
 import { cleanupAll, installSignalHandlers } from "./cleanup.js";
 import type { Context } from "./context.js";
 import { collectMeta } from "./meta.js";
+import { forgetProcesses } from "./proc.js";
 import { SCENARIOS, parseOptions, type ScenarioName } from "./options.js";
 import { PARTIAL_JSON, RESULTS_JSON, SMOKE_JSON, writeBenchmarks, writeResults } from "./output.js";
 import { tables } from "./report.js";
@@ -75,6 +76,7 @@ for (const name of options.only) {
     context.log(`${name} failed: ${text}`);
     await cleanupAll();
   }
+  forgetProcesses();
 }
 await cleanupAll();
 results.meta.durationSeconds = (performance.now() - started) / 1000;

@@ -93,7 +93,7 @@ async function drainOnce(
   const arrived = await receiver.waitForCount(total, STALL_MS, (s) => {
     if (window === undefined && s.count > 0) window = cpuWindow(pids);
   });
-  const cpu = window?.stop() ?? {};
+  const cpu = (await window?.stop()) ?? {};
   const stats = await receiver.stats();
   let idle = false;
   for (let i = 0; i < 100 && arrived && !idle; i++) {

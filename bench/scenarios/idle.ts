@@ -59,11 +59,11 @@ export async function idleScenario(context: Context): Promise<IdleResult> {
     const started = performance.now();
     let rssMax = 0;
     while (performance.now() - started < idleMs) {
-      rssMax = Math.max(rssMax, rssMiB(daemon.pid));
+      rssMax = Math.max(rssMax, await rssMiB(daemon.pid));
       await delay(Math.min(1_000, idleMs / 4));
     }
-    const cpu = window.stop();
-    const rss = rssMiB(daemon.pid);
+    const cpu = await window.stop();
+    const rss = await rssMiB(daemon.pid);
     const idleSeconds = (performance.now() - started) / 1000;
     const received = (await receiver.stats()).count;
     if (received > 0) problems.push(`idle: ${received} deliveries from empty streams`);

@@ -72,7 +72,7 @@ export async function latencyScenario(context: Context): Promise<LatencyResult> 
         const sent = await publishPaced(nc, subject, rate, latencyMs, (i) =>
           timedPayload("lat", i),
         );
-        const cpu = window.stop();
+        const cpu = await window.stop();
         const complete = await receiver.waitForCount(warm + sent, 10_000);
         const latency = (await receiver.stats()).groups.lat ?? { count: 0, p50: 0, p99: 0, max: 0 };
         if (!complete || latency.count !== sent) {

@@ -1,5 +1,6 @@
 // Memory bound: resident memory sampled while streamhook drains a large backlog. Bounded
 // buffers mean it levels off; a leak shows as a last quarter well above the first.
+import { setTimeout as delay } from "node:timers/promises";
 import { writeAccountsDir } from "../accounts-dir.js";
 import { removeDir } from "../cleanup.js";
 import { startCluster } from "../cluster.js";
@@ -49,13 +50,17 @@ export async function memoryScenario(context: Context): Promise<MemoryResult> {
     });
     context.log("memory: draining");
     const samples: number[] = [];
-    const sampler = setInterval(() => {
-      try {
-        samples.push(rssMiB(daemon.pid));
-      } catch {
-        // Gone: the stall check below reports it.
+    const sampling = new AbortController();
+    const sampler = (async () => {
+      while (!sampling.signal.aborted) {
+        try {
+          samples.push(await rssMiB(daemon.pid));
+        } catch {
+          // Gone: the stall check below reports it.
+        }
+        await delay(memorySampleMs, undefined, { signal: sampling.signal }).catch(() => undefined);
       }
-    }, memorySampleMs);
+    })();
     let reported = 0;
     const arrived = await receiver.waitForCount(total, STALL_MS, (s) => {
       if (s.count - reported >= total / 10) {
@@ -65,8 +70,9 @@ export async function memoryScenario(context: Context): Promise<MemoryResult> {
         );
       }
     });
-    clearInterval(sampler);
-    samples.push(rssMiB(daemon.pid));
+    sampling.abort();
+    await sampler;
+    samples.push(await rssMiB(daemon.pid));
     const stats = await receiver.stats();
     if (!arrived) problems.push(`memory: ${stats.count} of ${total} arrived, then stalled`);
     await stopPipeline(daemon, problems);

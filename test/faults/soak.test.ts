@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import pidusage from "pidusage";
 import { freePort, startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
-import { rssBytes } from "../../src/testing/resident-memory.js";
 import { runCli, type CliRun } from "../helpers/cli-process.js";
 import { consumerIdle, tempDir } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
@@ -148,6 +148,9 @@ describe("faults: soak", () => {
       ...[...publishers.values()].map((p) => () => p.close()),
       () => server.stop(),
       () => {
+        pidusage.clear();
+      },
+      () => {
         dir.remove();
       },
     ),
@@ -166,7 +169,7 @@ describe("faults: soak", () => {
       const sampling = new AbortController();
       const sampler = (async () => {
         while (!sampling.signal.aborted) {
-          rss.push({ at: Date.now() - start, bytes: rssBytes(pid) });
+          rss.push({ at: Date.now() - start, bytes: (await pidusage(pid)).memory });
           listed.push((await readyAccounts()).names);
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
