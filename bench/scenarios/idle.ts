@@ -14,7 +14,7 @@ export interface IdleResult {
   readonly accounts: number;
   /** From spawn until /readyz listed every account as running. */
   readonly allRunningMs: number;
-  /** VmRSS at the end of the idle window, and its highest sample. */
+  /** Resident memory at the end of the idle window, and its highest sample. */
   readonly rssMiB: number;
   readonly rssMaxMiB: number;
   readonly idleSeconds: number;
