@@ -186,32 +186,26 @@ export async function drainScenarios(
   context: Context,
 ): Promise<DrainResult[]> {
   const { drainMessages: total, drainRounds: rounds } = context.sizes;
-  const clusters = new Map<number, Cluster>();
+  /** Per account count, in the order given: its cluster and what its drains measured. */
+  const drains = new Map<number, { cluster: Cluster; runs: DrainRun[]; problems: string[] }>();
   let receiver: ReceiverProcess | undefined;
   try {
-    for (const accounts of accountCounts)
-      clusters.set(accounts, await provision(accounts, context));
-    receiver = await startReceiverProcess();
-    const runs = new Map<number, DrainRun[]>(accountCounts.map((n) => [n, []]));
-    const problems = new Map<number, string[]>(accountCounts.map((n) => [n, []]));
-    for (const [order, slot] of schedule(accountCounts, rounds).entries()) {
-      const cluster = clusters.get(slot.accounts);
-      if (cluster === undefined) throw new Error(`no cluster for ${slot.accounts} account(s)`);
-      const slotProblems = problems.get(slot.accounts) ?? [];
-      const run = await drainOnce(
-        cluster,
-        receiver,
-        { ...slot, order },
-        total,
-        context,
-        slotProblems,
-      );
-      runs.get(slot.accounts)?.push(run);
+    for (const accounts of accountCounts) {
+      drains.set(accounts, { cluster: await provision(accounts, context), runs: [], problems: [] });
     }
-    return accountCounts.map((n) => summarise(n, total, runs.get(n) ?? [], problems.get(n) ?? []));
+    receiver = await startReceiverProcess();
+    for (const [order, slot] of schedule(accountCounts, rounds).entries()) {
+      const drain = drains.get(slot.accounts);
+      if (drain === undefined) throw new Error(`no cluster for ${slot.accounts} account(s)`);
+      const run = { ...slot, order };
+      drain.runs.push(
+        await drainOnce(drain.cluster, receiver, run, total, context, drain.problems),
+      );
+    }
+    return [...drains].map(([n, d]) => summarise(n, total, d.runs, d.problems));
   } finally {
     await receiver?.stop();
-    for (const cluster of clusters.values()) await cluster.close();
+    for (const { cluster } of drains.values()) await cluster.close();
   }
 }
 
