@@ -17,8 +17,8 @@ export interface SettleContext {
   readonly id: string;
   readonly publishDeadLetter: DeadLetterPublish;
   readonly logger: Logger;
-  /** Sends the ack for `account`'s message; see AckBatcher. */
-  readonly ack: (account: string, msg: JsMsg) => void;
+  /** Sends the ack; see AckBatcher. */
+  readonly ack: (msg: JsMsg) => void;
 }
 
 /**
@@ -29,7 +29,7 @@ export interface SettleContext {
 export async function settle(context: SettleContext, decision: Decision): Promise<Settlement> {
   switch (decision.action) {
     case "ack":
-      context.ack(context.target.account, context.msg);
+      context.ack(context.msg);
       return "acked";
     case "nak":
       context.msg.nak(decision.delayMs);

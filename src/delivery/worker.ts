@@ -34,10 +34,7 @@ export interface DeliveryWorker {
   readonly inflight: number;
   /** Requests in flight for one account. */
   inflightOf(account: string): number;
-  /**
-   * Resolves once `account` has no delivery in flight and its held acks are sent, so its
-   * connection can close without losing acks.
-   */
+  /** Resolves once `account` has no delivery in flight, so its connection can close without losing acks. */
   idle(account: string): Promise<void>;
   /** Drops what is kept about an account that was removed; it must be idle. */
   forget(account: string): void;
@@ -60,8 +57,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const inflightByAccount = new Map<string, number>();
   const idleWaiters = new Map<string, (() => void)[]>();
   const acks = createAckBatcher();
-  const ack = (account: string, msg: InboundMessage["msg"]): void => {
-    acks.ack(account, msg);
+  const ack = (msg: InboundMessage["msg"]): void => {
+    acks.ack(msg);
   };
   let inflight = 0;
   /** Set while `run` waits for the last deliveries to finish. */
@@ -83,7 +80,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const waiters = idleWaiters.get(account);
       if (waiters !== undefined) {
         // The account's connection closes next: its acks must be on their way first.
-        acks.flush(account);
+        acks.flush();
         idleWaiters.delete(account);
         for (const resolve of waiters) resolve();
       }
@@ -161,10 +158,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       loggers.delete(account);
     },
     idle(account) {
-      if (!inflightByAccount.has(account)) {
-        acks.flush(account);
-        return Promise.resolve();
-      }
+      if (!inflightByAccount.has(account)) return Promise.resolve();
       return new Promise((resolve) => {
         const waiters = idleWaiters.get(account) ?? [];
         waiters.push(resolve);
