@@ -34,7 +34,10 @@ export interface DeliveryWorker {
   readonly inflight: number;
   /** Requests in flight for one account. */
   inflightOf(account: string): number;
-  /** Resolves once `account` has no delivery in flight, so its connection can close without losing acks. */
+  /**
+   * Resolves once `account` has no delivery in flight and the acks waiting are sent, so its
+   * connection can close without losing acks.
+   */
   idle(account: string): Promise<void>;
   /** Drops what is kept about an account that was removed; it must be idle. */
   forget(account: string): void;
@@ -158,7 +161,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       loggers.delete(account);
     },
     idle(account) {
-      if (!inflightByAccount.has(account)) return Promise.resolve();
+      if (!inflightByAccount.has(account)) {
+        // Acks of the last deliveries may still wait for the end of this turn, and the
+        // account's connection starts draining before that.
+        acks.flush();
+        return Promise.resolve();
+      }
       return new Promise((resolve) => {
         const waiters = idleWaiters.get(account) ?? [];
         waiters.push(resolve);
