@@ -11,9 +11,10 @@ export interface FairQueueOptions {
   /** Items held across all keys before producers wait. */
   readonly capacity: number;
   /**
-   * Items taken from one key in a row before the turn passes on. Default 1: strict round-robin.
-   * A few in a row let deliveries that finish together share their account's connection, so
-   * their acks leave in one write instead of one write per account.
+   * Items taken from one key in a row before the turn passes on, and the share of takes a key
+   * may have out of turn (see `FairQueue`). Default 1: strict round-robin. A few in a row let
+   * deliveries that finish together share their account's connection, so their acks leave in
+   * one write instead of one write per account.
    */
   readonly burst?: number;
   /**
@@ -31,11 +32,40 @@ interface PendingPush<T> {
   readonly reject: (error: Error) => void;
 }
 
+/** What the queue knows about one key, kept until the key is removed. */
+interface KeyState<T> {
+  readonly items: Fifo<T>;
+  /** Where the key waits for its next take; `idle` while it holds nothing. */
+  place: "idle" | "fresh" | "ring";
+  /** The queue's take counter at the key's first take of its current share window. */
+  since: number;
+  /** Items taken from the key in that window. */
+  taken: number;
+  /**
+   * Items the key may still take in its ring turn: topped up by `burst` when its turn comes,
+   * below zero when it took items of its next turn early.
+   */
+  credit: number;
+}
+
 /**
  * The merge point of every account's pull loop: a bounded queue with one FIFO per key (account)
  * that hands items out round-robin across keys. A backlog in one key therefore never makes
  * another key's new items wait behind it, and a key whose in-flight limit is reached is skipped
  * rather than blocking the others.
+ *
+ * Turns: keys with a backlog take turns of up to `burst` items (deficit round-robin). A key that
+ * takes an item gets its room back first, for its own next waiting item, so its turn lasts the
+ * whole burst however few items it holds. While the key whose turn it is cannot take (its
+ * in-flight limit), the keys after it take items of their next turn early, each up to one turn's
+ * worth, and have that much less when their turn comes. Once all that can take have done so, the
+ * turn passes on.
+ *
+ * Quiet keys first: a key that gets an item while it holds nothing has that item taken before
+ * the keys taking turns (as fq_codel serves new flows), unless it has already had its share of
+ * the recent takes: `burst` items in the last `burst` takes per key holding items. A quiet
+ * account's message thus waits for a free delivery slot, not for a round of long turns, while a
+ * busy account whose items happen to run out now and then gets at most about twice its share.
  *
  * Bound: producers wait once `capacity` items are held, except that a key holding nothing may
  * always add one item. Without that exception one busy account could fill the queue and starve a
@@ -51,13 +81,16 @@ export class FairQueue<T> {
   readonly #capacity: number;
   readonly #burst: number;
   readonly #keyLimit: number;
-  readonly #byKey = new Map<string, Fifo<T>>();
-  /** Keys with at least one item, in round-robin order. */
+  readonly #keys = new Map<string, KeyState<T>>();
+  /** Keys served before the ring, in the order they got their first item. */
+  readonly #fresh = new Set<string>();
+  /** Keys taking turns, in round-robin order. Every key here or in `#fresh` holds items. */
   #ring: string[] = [];
   #cursor = 0;
-  /** The key whose turn it is, and how many items it has had in this turn. */
-  #turnKey: string | undefined;
-  #turnTaken = 0;
+  /** Keys holding at least one item. */
+  #holding = 0;
+  /** Items taken so far: the clock of the keys' share windows. */
+  #takes = 0;
   #size = 0;
   #closed = false;
   /** Pushes waiting for room, per key. */
@@ -97,7 +130,7 @@ export class FairQueue<T> {
   }
 
   sizeOf(key: string): number {
-    return this.#byKey.get(key)?.length ?? 0;
+    return this.#keys.get(key)?.items.length ?? 0;
   }
 
   /**
@@ -125,42 +158,33 @@ export class FairQueue<T> {
   }
 
   /**
-   * Takes the next item round-robin among keys for which `eligible` is true (up to `burst` in a
-   * row from one key), or undefined when none is available now.
+   * Takes the next item for which `eligible(key)` is true: a quiet key's first, or else the next
+   * in the ring's turns. Undefined when none is available now.
    */
   tryTake(eligible: (key: string) => boolean = () => true): { key: string; item: T } | undefined {
-    const count = this.#ring.length;
-    for (let step = 0; step < count; step++) {
-      const index = (this.#cursor + step) % count;
-      const key = this.#ring[index];
-      if (key === undefined || !eligible(key)) continue;
-      const fifo = this.#byKey.get(key);
-      const item = fifo?.shift();
-      if (fifo === undefined || item === undefined) continue;
-      this.#size--;
-      if (key !== this.#turnKey) {
-        this.#turnKey = key;
-        this.#turnTaken = 0;
+    if (this.#fresh.size > 0) {
+      for (const key of this.#fresh) {
+        if (eligible(key)) return { key, item: this.#takeFresh(key) };
       }
-      this.#turnTaken++;
-      if (fifo.length === 0) {
-        this.#byKey.delete(key);
-        this.#ring.splice(index, 1);
-        this.#cursor = count > 1 ? index % (count - 1) : 0;
-        this.#turnKey = undefined;
-        // A key that holds nothing may always add one item, full queue or not.
-        this.#admitOne(key);
-        // Fewer keys hold items: the share of those waiting may have grown.
-        this.#uncap();
-      } else {
-        this.#cursor = this.#turnTaken < this.#burst ? index : (index + 1) % count;
-        if (this.#capped.has(key) && fifo.length < this.#share()) {
-          this.#capped.delete(key);
-          this.#rotation.add(key);
-        }
+    }
+    for (;;) {
+      let spent = false;
+      const count = this.#ring.length;
+      for (let step = 0; step < count; step++) {
+        const index = (this.#cursor + step) % count;
+        const key = this.#ring[index];
+        const state = key === undefined ? undefined : this.#keys.get(key);
+        if (key === undefined || state === undefined || !eligible(key)) continue;
+        if (state.credit > -this.#burst) return { key, item: this.#takeTurn(key, state, index) };
+        spent = true;
       }
-      this.#admitWaiting();
-      return { key, item };
+      if (!spent) break;
+      // The turn's key has not taken anything for a whole turn of every other key (its
+      // receiver's breaker is open, say): its turn ends, or the ring would stall behind it.
+      const turn = this.#keys.get(this.#ring[this.#cursor] ?? "");
+      if (turn !== undefined) turn.credit = Math.min(0, turn.credit);
+      this.#cursor = (this.#cursor + 1) % count;
+      this.#beginTurn();
     }
     return undefined;
   }
@@ -188,15 +212,13 @@ export class FairQueue<T> {
 
   /** Removes and returns every item held for `key` (and its waiting pushes, which reject). */
   removeKey(key: string): T[] {
-    const fifo = this.#byKey.get(key);
-    const items = fifo?.clear() ?? [];
-    if (fifo !== undefined) {
-      this.#byKey.delete(key);
-      const index = this.#ring.indexOf(key);
-      this.#ring.splice(index, 1);
-      if (this.#cursor > index) this.#cursor--;
-      if (this.#cursor >= this.#ring.length) this.#cursor = 0;
-      if (this.#turnKey === key) this.#turnKey = undefined;
+    const state = this.#keys.get(key);
+    const items = state?.items.clear() ?? [];
+    if (state !== undefined) {
+      this.#keys.delete(key);
+      if (state.place === "fresh") this.#fresh.delete(key);
+      if (state.place === "ring") this.#leaveRing(state, this.#ring.indexOf(key));
+      if (state.place !== "idle") this.#holding--;
       this.#size -= items.length;
     }
     const waiting = this.#pushes.get(key);
@@ -223,14 +245,130 @@ export class FairQueue<T> {
     this.#rotation.clear();
     this.#capped.clear();
     const held: T[] = [];
-    for (const key of [...this.#ring]) held.push(...this.removeKey(key));
+    for (const key of [...this.#keys.keys()]) held.push(...this.removeKey(key));
     this.wake();
     return held;
   }
 
+  #takeFresh(key: string): T {
+    const state = this.#state(key);
+    const item = this.#take(key, state);
+    this.#fresh.delete(key);
+    // One item out of turn, not a burst: a key with more to take has a backlog, and a backlog
+    // waits for its turn. A burst here made a quiet key that came next wait for all of it.
+    if (state.items.length === 0) this.#becomeIdle(state);
+    else this.#joinRing(key, state);
+    this.#admitWaiting();
+    return item;
+  }
+
+  #takeTurn(key: string, state: KeyState<T>, index: number): T {
+    const item = this.#take(key, state);
+    state.credit--;
+    const itsTurn = index === this.#cursor;
+    if (state.items.length === 0) {
+      this.#leaveRing(state, index);
+      this.#becomeIdle(state);
+    } else if (itsTurn && state.credit <= 0) {
+      this.#cursor = (this.#cursor + 1) % this.#ring.length;
+      this.#beginTurn();
+    }
+    this.#admitWaiting();
+    return item;
+  }
+
+  /** Takes a key's oldest item, counts it against the key's share, and gives the key its room. */
+  #take(key: string, state: KeyState<T>): T {
+    const item = state.items.shift() as T;
+    this.#size--;
+    this.#takes++;
+    if (this.#windowOver(state)) {
+      // A window starts with a take, not with an item's arrival: a key that waited for the
+      // others' turns has not had its share meanwhile.
+      state.since = this.#takes;
+      state.taken = 0;
+    }
+    state.taken++;
+    // The key's next waiting item takes the place of this one, before any other key's: its turn
+    // then goes on for as long as its producer keeps up. A key over its share gets nothing here.
+    this.#admitOne(key);
+    if (this.#capped.has(key) && state.items.length < this.#share()) {
+      this.#capped.delete(key);
+      this.#rotation.add(key);
+    }
+    return item;
+  }
+
+  #state(key: string): KeyState<T> {
+    let state = this.#keys.get(key);
+    if (state === undefined) {
+      state = {
+        items: new Fifo<T>(),
+        place: "idle",
+        since: Number.NEGATIVE_INFINITY,
+        taken: 0,
+        credit: 0,
+      };
+      this.#keys.set(key, state);
+    }
+    return state;
+  }
+
+  /** Whether the key may be served out of turn: it has not had its share of the recent takes. */
+  #hasCredit(state: KeyState<T>): boolean {
+    return state.taken < this.#burst || this.#windowOver(state);
+  }
+
+  #windowOver(state: KeyState<T>): boolean {
+    return this.#takes - state.since >= this.#burst * Math.max(1, this.#holding);
+  }
+
+  /** At the back of the line, which in a ring is just before the cursor. */
+  #joinRing(key: string, state: KeyState<T>): void {
+    state.place = "ring";
+    // Appending to the array instead let keys that empty and refill on every take circle between
+    // the cursor and the end of the array, and the keys before the cursor never had a turn again.
+    this.#ring.splice(this.#cursor, 0, key);
+    this.#cursor = (this.#cursor + 1) % this.#ring.length;
+    if (this.#ring.length === 1) this.#beginTurn();
+  }
+
+  #leaveRing(state: KeyState<T>, index: number): void {
+    const itsTurn = index === this.#cursor;
+    this.#ring.splice(index, 1);
+    // What it took early stays counted; what is left of its turn is not kept for later.
+    state.credit = Math.min(0, state.credit);
+    if (this.#cursor > index) this.#cursor--;
+    if (this.#cursor >= this.#ring.length) this.#cursor = 0;
+    // The key after it slid into its place.
+    if (itsTurn && this.#ring.length > 0) this.#beginTurn();
+  }
+
+  /**
+   * Gives the key at the cursor its turn: `burst` more items. A key that already took a whole
+   * turn early is passed over, its turn spent.
+   */
+  #beginTurn(): void {
+    for (let passes = 0; passes <= this.#ring.length; passes++) {
+      const key = this.#ring[this.#cursor];
+      const state = key === undefined ? undefined : this.#keys.get(key);
+      if (state === undefined) return;
+      state.credit += this.#burst;
+      if (state.credit > 0) return;
+      this.#cursor = (this.#cursor + 1) % this.#ring.length;
+    }
+  }
+
+  #becomeIdle(state: KeyState<T>): void {
+    state.place = "idle";
+    this.#holding--;
+    // Fewer keys hold items: the share of those waiting may have grown.
+    this.#uncap();
+  }
+
   /** An even split of the capacity among the keys holding items, up to the key limit. */
   #share(): number {
-    const even = Math.max(1, Math.ceil(this.#capacity / Math.max(1, this.#ring.length)));
+    const even = Math.max(1, Math.ceil(this.#capacity / Math.max(1, this.#holding)));
     return Math.min(even, this.#keyLimit);
   }
 
@@ -240,17 +378,17 @@ export class FairQueue<T> {
   }
 
   #insert(key: string, item: T): void {
-    let fifo = this.#byKey.get(key);
-    if (fifo === undefined) {
-      fifo = new Fifo<T>();
-      this.#byKey.set(key, fifo);
-      // At the back of the line, which in a ring is just before the cursor. Appending to the
-      // array instead let keys that empty and refill on every take circle between the cursor
-      // and the end of the array, and the keys before the cursor never had a turn again.
-      this.#ring.splice(this.#cursor, 0, key);
-      this.#cursor = (this.#cursor + 1) % this.#ring.length;
+    const state = this.#state(key);
+    if (state.place === "idle") {
+      this.#holding++;
+      if (this.#hasCredit(state)) {
+        state.place = "fresh";
+        this.#fresh.add(key);
+      } else {
+        this.#joinRing(key, state);
+      }
     }
-    fifo.push(item);
+    state.items.push(item);
     this.#size++;
     this.wake();
   }

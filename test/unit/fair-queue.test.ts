@@ -11,6 +11,21 @@ function drain<T>(queue: FairQueue<T>, eligible?: (key: string) => boolean): [st
   }
 }
 
+/** The keys of up to `count` takes. */
+function drainN<T>(
+  queue: FairQueue<T>,
+  count: number,
+  eligible?: (key: string) => boolean,
+): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const next = queue.tryTake(eligible);
+    if (next === undefined) break;
+    keys.push(next.key);
+  }
+  return keys;
+}
+
 describe("FairQueue", () => {
   test("works without any initialisation beyond construction", async () => {
     const queue = new FairQueue<number>({ capacity: 4 });
@@ -32,7 +47,8 @@ describe("FairQueue", () => {
   });
 
   test("a backlog in one key does not delay a new key's first item", async () => {
-    const queue = new FairQueue<string>({ capacity: 1000 });
+    // Long turns: the backlog must not take a whole one ahead of the new key.
+    const queue = new FairQueue<string>({ capacity: 1000, burst: 64 });
     for (let i = 0; i < 500; i++) await queue.push("backlog", `b${i}`);
     queue.tryTake();
     queue.tryTake();
@@ -194,10 +210,105 @@ describe("FairQueue", () => {
     for (let i = 0; i < 5; i++) await queue.push("a", `a${i}`);
     for (let i = 0; i < 2; i++) await queue.push("b", `b${i}`);
     await queue.push("c", "c0");
+    // Each key's first item while it is new, then turns of three.
     assert.deepEqual(
       drain(queue).map(([, v]) => v),
-      ["a0", "a1", "a2", "b0", "b1", "c0", "a3", "a4"],
+      ["a0", "b0", "c0", "a1", "a2", "a3", "b1", "a4"],
     );
+  });
+
+  test("a turn lasts the whole burst while the key's producer keeps up, however few it holds", async () => {
+    // Room for one item per key: without its room back first, each turn would be one item.
+    const queue = new FairQueue<string>({ capacity: 3, burst: 4 });
+    for (const key of ["a", "b", "c"]) await queue.push(key, `${key}0`);
+    const waits: Promise<void>[] = [];
+    for (let i = 1; i < 6; i++)
+      for (const key of ["a", "b", "c"]) waits.push(queue.push(key, `${key}${i}`));
+    const taken = drain(queue).map(([, item]) => item);
+    assert.deepEqual(taken, [
+      ...["a0", "b0", "c0"],
+      ...["a1", "a2", "a3", "a4"],
+      ...["b1", "b2", "b3", "b4"],
+      ...["c1", "c2", "c3", "c4"],
+      ...["a5", "b5", "c5"],
+    ]);
+    await Promise.all(waits);
+  });
+
+  test("while the turn's key is at its limit, the next keys take their next turn early", async () => {
+    const queue = new FairQueue<string>({ capacity: 100, burst: 4 });
+    for (const key of ["a", "b", "c"]) for (let i = 0; i < 20; i++) await queue.push(key, key);
+    // Each key's first item comes while it is new; then the ring's turns go a, b, c.
+    assert.equal(drainN(queue, 3).join(""), "abc");
+    assert.equal(drainN(queue, 12).join(""), "aaaabbbbcccc");
+    // a is at its limit: b and c each take one turn early.
+    assert.equal(drainN(queue, 8, (key) => key !== "a").join(""), "bbbbcccc");
+    // Their next turns were spent early, so a has two in a row.
+    assert.equal(drainN(queue, 16).join(""), "aaaaaaaabbbbcccc");
+  });
+
+  test("a turn's key that cannot take at all does not stall the others", async () => {
+    const queue = new FairQueue<string>({ capacity: 200, burst: 4 });
+    for (const key of ["a", "b", "c"]) for (let i = 0; i < 40; i++) await queue.push(key, key);
+    assert.equal(drainN(queue, 15).join(""), "abcaaaabbbbcccc");
+    // a's receiver is down for a long while.
+    const taken = drainN(queue, 40, (key) => key !== "a");
+    assert.equal(taken.length, 40);
+    assert.equal(taken.filter((key) => key === "b").length, 20);
+    assert.equal(drainN(queue, 4).join(""), "aaaa");
+  });
+
+  test("a quiet key's item is taken next, however long the busy keys' turns", async () => {
+    const burst = 64;
+    const queue = new FairQueue<string>({ capacity: 100 * burst, burst });
+    for (let k = 0; k < 100; k++) {
+      for (let i = 0; i < burst * 2; i++) void queue.push(`busy${k}`, `busy${k}-${i}`);
+    }
+    // Every busy key has had its first burst and takes turns in the ring.
+    for (let i = 0; i < 100 * burst + 1000; i++) queue.tryTake();
+    await queue.push("quiet", "q0");
+    assert.deepEqual(queue.tryTake(), { key: "quiet", item: "q0" });
+    for (let i = 0; i < 300; i++) queue.tryTake();
+    await queue.push("quiet", "q1");
+    assert.deepEqual(queue.tryTake(), { key: "quiet", item: "q1" });
+    queue.close();
+  });
+
+  test("a quiet key that is not eligible waits without holding up the others", async () => {
+    const queue = new FairQueue<string>({ capacity: 10, burst: 2 });
+    await queue.push("busy", "b0");
+    queue.tryTake();
+    await queue.push("busy", "b1");
+    await queue.push("quiet", "q0");
+    assert.deepEqual(
+      queue.tryTake((key) => key !== "quiet"),
+      { key: "busy", item: "b1" },
+    );
+    assert.deepEqual(queue.tryTake(), { key: "quiet", item: "q0" });
+  });
+
+  test("a key that runs dry after every take gets at most about twice its share", async () => {
+    const burst = 4;
+    const queue = new FairQueue<string>({ capacity: 2000, burst });
+    const backlogs = ["a", "b", "c", "d"];
+    for (const key of backlogs) for (let i = 0; i < 400; i++) await queue.push(key, key);
+    // Its producer refills it the moment its one item is taken, so it is new again and again.
+    await queue.push("dry", "dry");
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 1000; i++) {
+      const next = queue.tryTake();
+      assert.ok(next !== undefined);
+      counts.set(next.key, (counts.get(next.key) ?? 0) + 1);
+      if (next.key === "dry") await queue.push("dry", "dry");
+    }
+    const dry = counts.get("dry") ?? 0;
+    // An even share is a fifth of the takes.
+    assert.ok(dry <= 400, `the key that runs dry had ${dry} of 1000 takes`);
+    assert.ok(dry >= 150, `the key that runs dry had only ${dry} of 1000 takes`);
+    for (const key of backlogs) {
+      const got = counts.get(key) ?? 0;
+      assert.ok(got >= 150, `${key} had ${got} of 1000 takes`);
+    }
   });
 
   test("a key that filled the queue early gives way until the others hold their share", async () => {
