@@ -52,9 +52,9 @@ export class ShutdownError extends AggregateError {
  * finish together, so their acks share one write on the account's connection, and between turns
  * the account's consumer on the server sits idle instead of being touched in every round: with a
  * hundred busy accounts, strict round-robin cost one write per ack and about a fifth of the
- * throughput. A turn also ends once the account has `delivery.account_concurrency` requests in
- * flight (32 by default). Long turns do not make a quiet account wait: the queue serves an
- * account that had nothing queued first.
+ * throughput. While the account whose turn it is has `delivery.account_concurrency` requests in
+ * flight (32 by default), the next accounts start their turns early. Long turns do not make a
+ * quiet account wait: the queue serves an account that had nothing queued first.
  */
 const DELIVERY_BURST = 256;
 

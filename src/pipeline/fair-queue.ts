@@ -164,7 +164,8 @@ export class FairQueue<T> {
   tryTake(eligible: (key: string) => boolean = () => true): { key: string; item: T } | undefined {
     if (this.#fresh.size > 0) {
       for (const key of this.#fresh) {
-        if (eligible(key)) return { key, item: this.#takeFresh(key) };
+        const state = this.#keys.get(key);
+        if (state !== undefined && eligible(key)) return { key, item: this.#takeFresh(key, state) };
       }
     }
     for (;;) {
@@ -181,7 +182,8 @@ export class FairQueue<T> {
       if (!spent) break;
       // The turn's key has not taken anything for a whole turn of every other key (its
       // receiver's breaker is open, say): its turn ends, or the ring would stall behind it.
-      const turn = this.#keys.get(this.#ring[this.#cursor] ?? "");
+      const turnKey = this.#ring[this.#cursor];
+      const turn = turnKey === undefined ? undefined : this.#keys.get(turnKey);
       if (turn !== undefined) turn.credit = Math.min(0, turn.credit);
       this.#cursor = (this.#cursor + 1) % count;
       this.#beginTurn();
@@ -250,8 +252,7 @@ export class FairQueue<T> {
     return held;
   }
 
-  #takeFresh(key: string): T {
-    const state = this.#state(key);
+  #takeFresh(key: string, state: KeyState<T>): T {
     const item = this.#take(key, state);
     this.#fresh.delete(key);
     // One item out of turn, not a burst: a key with more to take has a backlog, and a backlog
@@ -292,10 +293,7 @@ export class FairQueue<T> {
     // The key's next waiting item takes the place of this one, before any other key's: its turn
     // then goes on for as long as its producer keeps up. A key over its share gets nothing here.
     this.#admitOne(key);
-    if (this.#capped.has(key) && state.items.length < this.#share()) {
-      this.#capped.delete(key);
-      this.#rotation.add(key);
-    }
+    this.#uncapKey(key, this.#share());
     return item;
   }
 
@@ -411,11 +409,13 @@ export class FairQueue<T> {
   #uncap(): void {
     if (this.#capped.size === 0) return;
     const share = this.#share();
-    for (const key of this.#capped) {
-      if (this.sizeOf(key) < share) {
-        this.#capped.delete(key);
-        this.#rotation.add(key);
-      }
+    for (const key of this.#capped) this.#uncapKey(key, share);
+  }
+
+  #uncapKey(key: string, share: number): void {
+    if (this.#capped.has(key) && this.sizeOf(key) < share) {
+      this.#capped.delete(key);
+      this.#rotation.add(key);
     }
   }
 

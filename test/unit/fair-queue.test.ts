@@ -264,7 +264,7 @@ describe("FairQueue", () => {
     for (let k = 0; k < 100; k++) {
       for (let i = 0; i < burst * 2; i++) void queue.push(`busy${k}`, `busy${k}-${i}`);
     }
-    // Every busy key has had its first burst and takes turns in the ring.
+    // Every busy key has had its first item out of turn and takes turns in the ring.
     for (let i = 0; i < 100 * burst + 1000; i++) queue.tryTake();
     await queue.push("quiet", "q0");
     assert.deepEqual(queue.tryTake(), { key: "quiet", item: "q0" });
