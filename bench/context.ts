@@ -8,6 +8,8 @@ import type { Pipeline, PipelineOptions } from "./pipeline.js";
 export interface Context {
   readonly sizes: Sizes;
   readonly profileDir: string | undefined;
+  /** Another build's CLI that stands in for the baseline (see Options.against). */
+  readonly against: string | undefined;
   log(message: string): void;
 }
 
@@ -18,12 +20,10 @@ export function startPipeline(
   options: PipelineOptions,
   context: Context,
 ): Promise<Pipeline> {
-  return name === "baseline"
-    ? startBaseline(options, context.profileDir)
-    : startDaemon({
-        ...options,
-        ...(context.profileDir !== undefined && { profileDir: context.profileDir }),
-      });
+  const profile = context.profileDir !== undefined && { profileDir: context.profileDir };
+  if (name === "streamhook") return startDaemon({ ...options, ...profile });
+  if (context.against === undefined) return startBaseline(options, context.profileDir);
+  return startDaemon({ ...options, ...profile, cli: context.against, as: "baseline" });
 }
 
 /** Stops a pipeline and says so when it did not exit cleanly. */

@@ -12,6 +12,10 @@ export interface DaemonOptions extends PipelineOptions {
   /** Write a V8 CPU profile into this directory. */
   readonly profileDir?: string;
   readonly readyTimeoutMs?: number;
+  /** The CLI to run; this checkout's build by default. */
+  readonly cli?: string;
+  /** The name it is measured under: "baseline" when another build stands in for it. */
+  readonly as?: Pipeline["name"];
 }
 
 interface Readiness {
@@ -52,13 +56,20 @@ function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
 /** Starts `node dist/cli.js run` and waits until /readyz reports every account running. */
 export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
   const port = await freePort();
-  const nodeArgs = profileArgs(options.profileDir, "streamhook");
+  const name = options.as ?? "streamhook";
+  const nodeArgs = profileArgs(options.profileDir, name);
   const started = performance.now();
   const child = spawnChild(
-    "streamhook",
+    name,
     process.execPath,
     // As the daemon ships (Dockerfile, npm start, the bin's shebang).
-    [...nodeArgs, "--single-threaded-gc", ...nodeFlagsFrom("BENCH_DAEMON_NODE_FLAGS"), CLI, "run"],
+    [
+      ...nodeArgs,
+      "--single-threaded-gc",
+      ...nodeFlagsFrom("BENCH_DAEMON_NODE_FLAGS"),
+      options.cli ?? CLI,
+      "run",
+    ],
     daemonEnv(options, port),
   );
   const deadline = started + (options.readyTimeoutMs ?? 60_000);
@@ -76,5 +87,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
     // Every poll lists all accounts: often enough to time start-up, rarely enough not to slow it.
     await delay(100);
   }
-  return pipelineOf("streamhook", child, started);
+  return pipelineOf(name, child, started);
 }

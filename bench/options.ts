@@ -72,6 +72,11 @@ export interface Options {
   readonly custom: boolean;
   /** Write a CPU profile of every streamhook and baseline process into this directory. */
   readonly profileDir: string | undefined;
+  /**
+   * Another build's `dist/cli.js`, run in the baseline's place: a change measured side by side
+   * with the build before it, where runs minutes apart differ by more than most changes.
+   */
+  readonly against: string | undefined;
 }
 
 const isScenario = (name: string): name is ScenarioName =>
@@ -80,7 +85,7 @@ const isScenario = (name: string): name is ScenarioName =>
 export const USAGE =
   "Usage: node --import tsx bench/run.ts [--smoke] [--only " +
   SCENARIOS.join(",") +
-  "] [--set size=N ...] [--profile DIR]\n" +
+  "] [--set size=N ...] [--profile DIR] [--against CLI]\n" +
   `  sizes: ${Object.keys(FULL).join(", ")}`;
 
 /** `--set drainMessages=50000`: one size changed, for profiling or a quicker look. */
@@ -105,6 +110,7 @@ export function parseOptions(argv: readonly string[]): Options {
       smoke: { type: "boolean", default: false },
       only: { type: "string", multiple: true },
       profile: { type: "string" },
+      against: { type: "string" },
       set: { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -120,7 +126,9 @@ export function parseOptions(argv: readonly string[]): Options {
     smoke: values.smoke,
     only: only.length === 0 ? SCENARIOS : only.filter(isScenario),
     sizes: override(values.smoke ? SMOKE : FULL, values.set ?? []),
-    custom: (values.set ?? []).length > 0,
+    // Never the run of record: the baseline's figures would be another streamhook's.
+    custom: (values.set ?? []).length > 0 || values.against !== undefined,
     profileDir: values.profile,
+    against: values.against,
   };
 }

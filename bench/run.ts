@@ -23,6 +23,7 @@ const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(
 const context: Context = {
   sizes: options.sizes,
   profileDir: options.profileDir,
+  against: options.against,
   log: (message) => {
     process.stderr.write(`[${elapsed()}] ${message}\n`);
   },
@@ -86,7 +87,8 @@ const { meta } = results;
 console.log(
   `\nstreamhook bench (${meta.mode}${options.only.length < SCENARIOS.length ? `: ${options.only.join(", ")}` : ""}), ` +
     `${meta.cores} cores, Node ${meta.node}, nats-server ${meta.natsServer}, ` +
-    `load ${meta.loadBefore.toFixed(2)} before, ${meta.durationSeconds.toFixed(0)} s\n`,
+    `load ${meta.loadBefore.toFixed(2)} before, ${meta.durationSeconds.toFixed(0)} s` +
+    `${options.against === undefined ? "" : `; "baseline" is streamhook run from ${options.against}`}\n`,
 );
 for (const table of all) console.log(renderText(table));
 
@@ -99,7 +101,7 @@ if (fullRun && complete) {
   writeResults(RESULTS_JSON, results);
   console.log(`wrote ${RESULTS_JSON} and ${await writeBenchmarks(results, all)}`);
 } else {
-  const path = options.smoke ? SMOKE_JSON : PARTIAL_JSON;
+  const path = options.smoke && options.against === undefined ? SMOKE_JSON : PARTIAL_JSON;
   writeResults(path, results);
   console.log(`wrote ${path}${fullRun ? " (incomplete: BENCHMARKS.md left as it was)" : ""}`);
 }
