@@ -2,13 +2,19 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FairQueue, QueueClosedError } from "../../src/pipeline/fair-queue.js";
 
-function drain<T>(queue: FairQueue<T>, eligible?: (key: string) => boolean): [string, T][] {
+/** Takes until nothing is available, or `limit` items. */
+function drain<T>(
+  queue: FairQueue<T>,
+  eligible?: (key: string) => boolean,
+  limit = Number.POSITIVE_INFINITY,
+): [string, T][] {
   const out: [string, T][] = [];
-  for (;;) {
+  while (out.length < limit) {
     const next = queue.tryTake(eligible);
-    if (next === undefined) return out;
+    if (next === undefined) break;
     out.push([next.key, next.item]);
   }
+  return out;
 }
 
 /** The keys of up to `count` takes. */
@@ -17,13 +23,7 @@ function drainN<T>(
   count: number,
   eligible?: (key: string) => boolean,
 ): string[] {
-  const keys: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const next = queue.tryTake(eligible);
-    if (next === undefined) break;
-    keys.push(next.key);
-  }
-  return keys;
+  return drain(queue, eligible, count).map(([key]) => key);
 }
 
 describe("FairQueue", () => {
