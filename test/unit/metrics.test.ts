@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import type { AccountStatus } from "../../src/accounts/state.js";
 import type { BreakerState } from "../../src/delivery/breaker.js";
 import { createMetrics } from "../../src/observability/metrics.js";
@@ -55,5 +56,30 @@ describe("metrics", () => {
       'streamhook_messages_received_total{account="a"} 1',
     ]);
     assert.equal(metrics.figures("b").backlog, undefined);
+  });
+
+  test("the event-loop lag still shows a stall of the loop", async () => {
+    const metrics = createMetrics({
+      queueDepth: () => 0,
+      accounts: () => [],
+      breakers: () => new Map(),
+      inflight: () => 0,
+    });
+    const lagMax = async (): Promise<number> => {
+      const [line] = lines((await metrics.scrape()).body, "nodejs_eventloop_lag_max_seconds ");
+      return Number(line?.split(" ")[1] ?? Number.NaN);
+    };
+    // The sampler's first tick only starts its clock. A timer longer than its interval fires
+    // after that tick, whatever the machine's load, because timers fire in order of due time.
+    await delay(150);
+    // Block the loop for longer than the sampling interval: the next sample arrives that late.
+    const until = performance.now() + 300;
+    while (performance.now() < until) {
+      // busy
+    }
+    // The sampler's timer is overdue now and fires before any timer set from here; a scrape
+    // before it would reset the histogram and its clock.
+    await delay(1);
+    assert.ok((await lagMax()) >= 0.25, "the stall is in nodejs_eventloop_lag_max_seconds");
   });
 });
