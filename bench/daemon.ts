@@ -66,7 +66,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Pipeline> {
     [
       ...nodeArgs,
       "--single-threaded-gc",
-      ...nodeFlagsFrom("BENCH_DAEMON_NODE_FLAGS"),
+      // Another build in the baseline's place takes the baseline's flags, so that one build can
+      // also be measured against itself with different flags.
+      ...nodeFlagsFrom(
+        name === "baseline" ? "BENCH_BASELINE_NODE_FLAGS" : "BENCH_DAEMON_NODE_FLAGS",
+      ),
       options.cli ?? CLI,
       "run",
     ],
