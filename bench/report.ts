@@ -142,8 +142,8 @@ function memoryTable(r: Results): Table | undefined {
     rows: [
       ["min / max / last", `${mib(m.minMiB)} / ${mib(m.maxMiB)} / ${mib(m.lastMiB)}`],
       [
-        "first-quarter / last-quarter average",
-        `${mib(m.firstQuarterMiB)} / ${mib(m.lastQuarterMiB)}`,
+        "quarter averages: first (start-up) / second / last",
+        `${mib(m.firstQuarterMiB)} / ${mib(m.secondQuarterMiB)} / ${mib(m.lastQuarterMiB)}`,
       ],
       ["samples", int(m.samples)],
       ["drain rate", `${int(m.seconds > 0 ? m.received / m.seconds : 0)} msg/s`],

@@ -77,11 +77,14 @@ export function evaluateTargets(results: Results): TargetCheck[] {
       (v) => v < 1_000,
       (v) => `${fixed(v, 1)} ms`,
     ),
-    // Not a contract target: the bench's own reading of "stays flat".
+    // Not a contract target: the bench's own reading of "stays flat". The first quarter is
+    // start-up, the process growing from its size at start to its working set, and how much of
+    // that falls in it varies from run to run; held against it, the same code measured 1.04x
+    // and 1.22x. Growth is the last quarter against the warm second.
     check(
-      "memory while draining stays flat: last-quarter RSS <= 1.2x first quarter",
-      memory !== undefined && memory.problems.length === 0 && memory.firstQuarterMiB > 0
-        ? memory.lastQuarterMiB / memory.firstQuarterMiB
+      "memory while draining stays flat: last-quarter RSS <= 1.2x second quarter",
+      memory !== undefined && memory.problems.length === 0 && memory.secondQuarterMiB > 0
+        ? memory.lastQuarterMiB / memory.secondQuarterMiB
         : undefined,
       (v) => v <= 1.2,
       (v) => `${fixed(v)}x`,

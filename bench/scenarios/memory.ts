@@ -20,7 +20,10 @@ export interface MemoryResult {
   readonly minMiB: number;
   readonly maxMiB: number;
   readonly lastMiB: number;
+  /** Start-up: the process grows from its size at start to its working set. */
   readonly firstQuarterMiB: number;
+  /** The working set once warm, what the last quarter is held against. */
+  readonly secondQuarterMiB: number;
   readonly lastQuarterMiB: number;
   readonly problems: readonly string[];
 }
@@ -87,6 +90,7 @@ export async function memoryScenario(context: Context): Promise<MemoryResult> {
       maxMiB: Math.max(...samples),
       lastMiB: samples[samples.length - 1] ?? 0,
       firstQuarterMiB: mean(samples.slice(0, quarter)),
+      secondQuarterMiB: mean(samples.slice(quarter, 2 * quarter)),
       lastQuarterMiB: mean(samples.slice(-quarter)),
       problems,
     };
