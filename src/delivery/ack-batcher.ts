@@ -7,7 +7,8 @@ import type { JsMsg } from "@nats-io/jetstream";
  * of a delivery. Batched, a turn's acks share one write per connection.
  */
 export interface AckBatcher {
-  ack(msg: JsMsg): void;
+  /** A plain function, so it can be handed on without its object. */
+  readonly ack: (msg: JsMsg) => void;
   /** Sends what is pending now, e.g. before an account's connection closes. */
   flush(): void;
 }
@@ -30,7 +31,7 @@ export function createAckBatcher(): AckBatcher {
     }
   };
   return {
-    ack(msg) {
+    ack: (msg) => {
       pending.push(msg);
       scheduled ??= setImmediate(flush);
     },

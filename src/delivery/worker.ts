@@ -60,9 +60,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const inflightByAccount = new Map<string, number>();
   const idleWaiters = new Map<string, (() => void)[]>();
   const acks = createAckBatcher();
-  const ack = (msg: InboundMessage["msg"]): void => {
-    acks.ack(msg);
-  };
   let inflight = 0;
   /** Set while `run` waits for the last deliveries to finish. */
   let drained: (() => void) | undefined;
@@ -136,7 +133,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       ...(breaker.state(origin) !== "closed" && { outageMs: breaker.remainingMs(origin) }),
     });
     const settlement = await settle(
-      { target, msg, id: prepared.id, publishDeadLetter: item.publishDeadLetter, logger: log, ack },
+      {
+        target,
+        msg,
+        id: prepared.id,
+        publishDeadLetter: item.publishDeadLetter,
+        logger: log,
+        ack: acks.ack,
+      },
       decision,
     );
     if (decision.action === "nak") {
