@@ -6,6 +6,7 @@ import type { AccountConfig } from "../config/types.js";
 import type { CircuitBreaker } from "../delivery/breaker.js";
 import type { DeadLetterPublish } from "../delivery/dead-letter.js";
 import { createDeliveryTarget, type DeliveryTarget } from "../delivery/target.js";
+import { takesTermReason } from "../nats/server-version.js";
 import { connectAccount } from "../nats/connect.js";
 import { describeNatsError } from "../nats/describe-error.js";
 import { verifyConsumer } from "../nats/verify.js";
@@ -179,6 +180,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       abort_on_missing_resource: true,
     });
     const publishDeadLetter = deadLetterPublisher(js);
+    const termWithReason = takesTermReason(nc.info?.version);
     // On a stop, the messages the client has already buffered are handed back as well, rather
     // than left to come back after ack_wait: the loop runs on for a moment, handing back each
     // message, then ends. (The client's pending count cannot tell when its buffer is empty.)
@@ -224,6 +226,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
             target,
             msg,
             publishDeadLetter,
+            termWithReason,
             receivedAt: Date.now(),
             release,
           });

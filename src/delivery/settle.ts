@@ -19,6 +19,8 @@ export interface SettleContext {
   readonly logger: Logger;
   /** Sends the ack; see AckBatcher. */
   readonly ack: (msg: JsMsg) => void;
+  /** The server takes `+TERM <reason>`; see src/nats/server-version.ts. */
+  readonly termWithReason: boolean;
 }
 
 /**
@@ -55,7 +57,7 @@ async function deadLetter(
   };
   if (target.dlqSubject === undefined) {
     logger.error(details, "message dead-lettered without a DLQ subject: terminated");
-    terminate(msg);
+    terminate(context, decision);
     return "dead_lettered";
   }
   try {
@@ -72,14 +74,17 @@ async function deadLetter(
     return "nacked";
   }
   logger.warn({ ...details, dlq_subject: target.dlqSubject }, "message dead-lettered");
-  terminate(msg);
+  terminate(context, decision);
   return "dead_lettered";
 }
 
-/**
- * Terminates without a reason text: servers before 2.10 do not recognise `+TERM <reason>` and
- * would leave the message pending. The reason is in the log line and the DLQ headers instead.
- */
-function terminate(msg: JsMsg): void {
-  msg.term();
+/** The reason text of a terminate, as advisories show it: `streamhook: <reason>[ <status>]`. */
+export function termReason(decision: DeadLetterDecision): string {
+  const status = decision.status === undefined ? "" : ` ${decision.status}`;
+  return `streamhook: ${decision.reason}${status}`;
+}
+
+function terminate(context: SettleContext, decision: DeadLetterDecision): void {
+  if (context.termWithReason) context.msg.term(termReason(decision));
+  else context.msg.term();
 }

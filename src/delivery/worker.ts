@@ -140,6 +140,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         publishDeadLetter: item.publishDeadLetter,
         logger: log,
         ack: acks.ack,
+        termWithReason: item.termWithReason,
       },
       decision,
     );

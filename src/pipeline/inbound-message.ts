@@ -11,6 +11,8 @@ export interface InboundMessage {
   readonly target: DeliveryTarget;
   readonly msg: JsMsg;
   readonly publishDeadLetter: DeadLetterPublish;
+  /** The server of its connection takes `+TERM <reason>` (nats-server 2.10 and later). */
+  readonly termWithReason: boolean;
   /** When the pull loop handed it over (ms since epoch). */
   readonly receivedAt: number;
   /** Called once the message is settled: it no longer needs progress signals. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { takesTermReason } from "../../src/nats/server-version.js";
 import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver, type RecordedRequest } from "../../src/testing/receiver.js";
 import {
@@ -127,9 +128,20 @@ describe("delivery outcomes: retries, Retry-After, dead letters", () => {
     const acme = await setup(stream, true);
     scripts.set(stream, () => ({ status: 400 }));
     await acme.js.publish("rejected.x", JSON.stringify({ bad: "request" }));
+    const reasons: string[] = [];
+    const advisories = acme.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${stream}.>`, {
+      callback: (_error, m) => {
+        reasons.push(m.json<{ reason?: string }>().reason ?? "");
+      },
+    });
     const { daemon } = daemonFor(acme, stream, { STREAMHOOK_DLQ_SUBJECT: "dlq.rejected" });
     try {
       await waitUntil(() => consumerIdle(acme.jsm, stream, "hook"), { message: "consumer idle" });
+      // 2.10 and later carry the reason into the advisory; 2.9 terminates without one (and would
+      // have left the message pending, failing the wait above, had it been sent one).
+      const withReason = takesTermReason(acme.nc.info?.version);
+      await waitUntil(() => reasons.length === 1, { message: "one MSG_TERMINATED advisory" });
+      assert.equal(reasons[0], withReason ? "streamhook: terminal_status 400" : "");
       assert.equal(of(stream).length, 1, "no retry after a terminal status");
       const stored = await acme.jsm.streams.getMessage(`${stream}_DLQ`, { seq: 1 });
       assert.ok(stored !== null);
@@ -141,6 +153,7 @@ describe("delivery outcomes: retries, Retry-After, dead letters", () => {
       assert.equal(stored.header.get("streamhook-subject"), "rejected.x");
       assert.deepEqual(stored.json(), { bad: "request" });
     } finally {
+      advisories.unsubscribe();
       await daemon.stop();
     }
   });
