@@ -1,8 +1,16 @@
 #!/bin/sh
 # Makes sure a nats-server binary is available for the tests and the demo.
+#
+# With a Debian suite as argument, for the test matrix: `newest` (sid), `trixie` or `bookworm`.
+# That suite's nats-server package is downloaded from Debian's archive with a sources list of its
+# own (the system's apt configuration is not changed), unpacked once into
+# .cache/runtimes/nats-server-<suite>/ (ignored by git), and the binary's path printed.
+#
+# Without an argument:
 #   - NATS_SERVER_BIN set: it must be executable; nothing is installed.
 #   - nats-server on PATH (or in /usr/sbin, /usr/local/bin, /usr/bin): prints its version.
 #   - otherwise, as root on Debian/Ubuntu: apt-get install nats-server.
+#   - otherwise, where a Docker engine answers: says the tests will run nats-server in Docker.
 #   - otherwise: explains how to get it and exits 1.
 set -eu
 
@@ -50,6 +58,65 @@ is_debian_like() {
   esac
 }
 
+# The Debian archive this machine's apt already uses (its main archive, not the security one).
+debian_mirror() {
+  for file in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$file" ] || continue
+    awk '
+      /^URIs:/ { for (i = 2; i <= NF; i++) print $i }
+      /^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }
+    ' "$file"
+  done | grep -E '/debian/?$' | head -n 1 | grep .
+}
+
+# Debian's package of a suite, unpacked under .cache; prints the binary's path.
+from_suite() {
+  suite=$1
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  dest="$root/.cache/runtimes/nats-server-$suite"
+  bin="$dest/usr/sbin/nats-server"
+  if [ ! -x "$bin" ]; then
+    command -v apt-get >/dev/null 2>&1 || {
+      say "fetching Debian's $suite package needs apt-get"
+      exit 1
+    }
+    keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    [ -r "$keyring" ] || {
+      say "fetching Debian's $suite package needs $keyring (package debian-archive-keyring)"
+      exit 1
+    }
+    mirror=$(debian_mirror) || {
+      say "no Debian mirror in this machine's apt sources to fetch the $suite package from"
+      exit 1
+    }
+    apt="$root/.cache/runtimes/apt-$suite"
+    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/parts" "$apt/deb"
+    printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite" \
+      >"$apt/sources.list"
+    set -- -o "Dir::Etc::sourcelist=$apt/sources.list" -o "Dir::Etc::sourceparts=$apt/parts" \
+      -o "Dir::State::lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Sandbox::User=root
+    say "fetching nats-server from Debian $suite"
+    apt-get "$@" -qq update </dev/null >&2
+    (cd "$apt/deb" && apt-get "$@" -qq download nats-server </dev/null >&2)
+    rm -rf "$dest"
+    dpkg-deb -x "$apt/deb"/nats-server_*.deb "$dest"
+    rm -rf "$apt"
+  fi
+  "$bin" --version >&2
+  printf '%s\n' "$bin"
+  exit 0
+}
+
+case "${1:-}" in
+  '') ;;
+  newest) from_suite sid ;;
+  trixie | bookworm) from_suite "$1" ;;
+  *)
+    say "usage: ensure-nats-server.sh [newest|trixie|bookworm]"
+    exit 2
+    ;;
+esac
+
 if [ -n "${NATS_SERVER_BIN:-}" ]; then
   if [ -f "$NATS_SERVER_BIN" ] && [ -x "$NATS_SERVER_BIN" ]; then
     report "$NATS_SERVER_BIN"
@@ -74,6 +141,12 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 && is_debian_like;
   say "apt-get finished but no nats-server binary was found."
   advice
   exit 1
+fi
+
+# The test harness falls back to a container where a Docker engine answers (not the demo).
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  say "nats-server not found; the test harness will run it in Docker (image ${NATS_SERVER_IMAGE:-nats:2})"
+  exit 0
 fi
 
 say "nats-server not found."
