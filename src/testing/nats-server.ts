@@ -4,7 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { freePort } from "./free-port.js";
@@ -16,7 +16,8 @@ import {
   type UserIdentity,
   type UserOptions,
 } from "./identities.js";
-import { findNatsServer } from "./nats-binary.js";
+import { launchContainer } from "./container-process.js";
+import { chooseNatsBackend, systemProbe, type NatsBackend } from "./nats-backend.js";
 import { waitReady } from "./readiness.js";
 import { configText, type Ports, type StartNatsServerOptions } from "./server-config.js";
 import {
@@ -48,6 +49,7 @@ export {
   type UserOptions,
 } from "./identities.js";
 export { NatsServerNotFoundError, findNatsServer, natsServerVersion } from "./nats-binary.js";
+export { chooseNatsBackend, type NatsBackend } from "./nats-backend.js";
 export {
   provision,
   type ProvisionOptions,
@@ -93,6 +95,25 @@ export interface NatsServerHandle {
   restart(): Promise<void>;
 }
 
+/** Starts one nats-server run on a written configuration. */
+type Launcher = (
+  dir: string,
+  storeDir: string,
+  conf: string,
+  output: OutputBuffer,
+) => Promise<Running>;
+
+function launcherFor(backend: NatsBackend): Launcher {
+  if (backend.kind === "binary") {
+    return (dir, _storeDir, conf, output) =>
+      Promise.resolve(launch(backend.bin, dir, conf, output));
+  }
+  return (dir, storeDir, conf, output) => {
+    const mounts = storeDir.startsWith(dir + sep) ? [dir] : [dir, storeDir];
+    return launchContainer(backend.image, mounts, conf, output);
+  };
+}
+
 class NatsServer implements NatsServerHandle {
   readonly dir: string;
   readonly storeDir: string;
@@ -103,7 +124,7 @@ class NatsServer implements NatsServerHandle {
   private stopped = false;
 
   constructor(
-    private readonly bin: string,
+    private readonly launcher: Launcher,
     private readonly options: StartNatsServerOptions,
     private readonly trust: Trust | undefined,
   ) {
@@ -123,7 +144,7 @@ class NatsServer implements NatsServerHandle {
     return `http://127.0.0.1:${this.ports.monitor}`;
   }
   get pid(): number | undefined {
-    return this.running?.child.pid;
+    return this.running?.pid;
   }
   get operator(): OperatorIdentity | undefined {
     return this.trust?.operator;
@@ -171,7 +192,7 @@ class NatsServer implements NatsServerHandle {
     await writeFile(this.conf, configText(ports, this.storeDir, this.options, this.trust));
     this.output_.clear();
     this.ports = ports;
-    const running = launch(this.bin, this.dir, this.conf, this.output_);
+    const running = await this.launcher(this.dir, this.storeDir, this.conf, this.output_);
     this.running = running;
     await waitReady(
       running,
@@ -264,17 +285,17 @@ class NatsServer implements NatsServerHandle {
 
 /**
  * Starts a real nats-server (JetStream on unless `jetstream: false`) on free ports and waits
- * until it is healthy. With `accounts`, it runs in operator mode with a MEMORY resolver.
+ * until it is healthy: the local binary, or a container where there is none (nats-backend.ts). With `accounts`, it runs in operator mode with a MEMORY resolver.
  */
 export async function startNatsServer(
   options: StartNatsServerOptions = {},
 ): Promise<NatsServerHandle> {
-  const bin = findNatsServer();
+  const launcher = launcherFor(await chooseNatsBackend(systemProbe()));
   const trust =
     options.accounts === undefined
       ? undefined
       : await createTrust(options.accounts, options.signingKeys ?? false);
-  const server = new NatsServer(bin, options, trust);
+  const server = new NatsServer(launcher, options, trust);
   try {
     await server.start();
   } catch (error) {

@@ -52,9 +52,8 @@ export async function waitReady(
   void running.exited.then(() => (state.gone = true));
   for (;;) {
     if (state.gone) {
-      const { exitCode, signalCode } = running.child;
       throw new NatsServerStartError(
-        `nats-server exited during start-up (code ${String(exitCode)}, signal ${String(signalCode)})`,
+        `nats-server exited during start-up (${running.exitDescription()})`,
         output.toString(),
       );
     }

@@ -69,13 +69,16 @@ export class OutputBuffer {
 export const portInUse = (output: OutputBuffer): boolean =>
   /address already in use/i.test(output.toString());
 
+/** A started nats-server, a local process or a container: what the harness needs of either. */
 export interface Running {
-  readonly child: ChildProcess;
+  readonly pid: number | undefined;
+  /** Resolves once it is gone, however it ended. */
   readonly exited: Promise<void>;
+  hasExited(): boolean;
+  /** How it ended, for start-up errors, e.g. "code 1, signal null". */
+  exitDescription(): string;
+  signal(signal: NodeJS.Signals): void;
 }
-
-const hasExited = (child: ChildProcess): boolean =>
-  child.exitCode !== null || child.signalCode !== null;
 
 /** Spawns `bin -c conf`, its output into `output`, watched so it cannot outlive us. */
 export function launch(bin: string, dir: string, conf: string, output: OutputBuffer): Running {
@@ -102,7 +105,13 @@ export function launch(bin: string, dir: string, conf: string, output: OutputBuf
     live.delete(child);
     watchdog?.kill("SIGKILL");
   });
-  return { child, exited };
+  return {
+    pid: child.pid,
+    exited,
+    hasExited: () => child.exitCode !== null || child.signalCode !== null,
+    exitDescription: () => `code ${String(child.exitCode)}, signal ${String(child.signalCode)}`,
+    signal: (signal) => child.kill(signal),
+  };
 }
 
 /** Signals the process, escalating to SIGKILL after `graceMs`, and waits until it is gone. */
@@ -111,9 +120,11 @@ export async function terminate(
   signal: NodeJS.Signals,
   graceMs = 5_000,
 ): Promise<void> {
-  if (!hasExited(running.child)) {
-    running.child.kill(signal);
-    const timer = setTimeout(() => running.child.kill("SIGKILL"), graceMs);
+  if (!running.hasExited()) {
+    running.signal(signal);
+    const timer = setTimeout(() => {
+      running.signal("SIGKILL");
+    }, graceMs);
     await running.exited;
     clearTimeout(timer);
   }

@@ -14,6 +14,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { startDaemon, type Daemon, type DaemonOptions } from "../../src/daemon.js";
 import { startReceiver, type Receiver, type Script } from "../../src/testing/receiver.js";
 import {
+  findNatsServer,
   provision,
   startNatsServer,
   type NatsServerHandle,
@@ -126,3 +127,16 @@ export async function singleAccountEnv(
     },
   };
 }
+
+/**
+ * Why a test that runs the nats-server binary itself (not through the harness) is skipped: on a
+ * machine with only a Docker engine, the harness runs containers and there is no binary.
+ */
+export const NO_LOCAL_BINARY: string | false = (() => {
+  try {
+    findNatsServer();
+    return false;
+  } catch {
+    return "no nats-server binary here: the harness runs nats-server in Docker";
+  }
+})();

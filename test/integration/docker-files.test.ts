@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config/index.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { findNatsServer, freePort, provision } from "../../src/testing/nats-server.js";
-import { newSecret, tempDir } from "../helpers/fixtures.js";
+import { NO_LOCAL_BINARY, newSecret, tempDir } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,84 +35,88 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv = process
   };
 }
 
-describe("docker/: the compose setup's NATS configuration, streamhook.yaml and receiver", () => {
-  const dir = tempDir();
-  const secret = newSecret();
-  let nats: ReturnType<typeof start>;
-  let receiver: ReturnType<typeof start>;
-  let daemon: Daemon | undefined;
-  let natsUrl = "";
-  let receiverPort = 0;
+describe(
+  "docker/: the compose setup's NATS configuration, streamhook.yaml and receiver",
+  { skip: NO_LOCAL_BINARY },
+  () => {
+    const dir = tempDir();
+    const secret = newSecret();
+    let nats: ReturnType<typeof start>;
+    let receiver: ReturnType<typeof start>;
+    let daemon: Daemon | undefined;
+    let natsUrl = "";
+    let receiverPort = 0;
 
-  before(async () => {
-    const port = await freePort();
-    const monitor = await freePort();
-    natsUrl = `nats://127.0.0.1:${port}`;
-    // The very file compose mounts; only addresses and the store move for the test.
-    nats = start(findNatsServer(), [
-      "-c",
-      join(dockerDir, "nats.conf"),
-      "-a",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-m",
-      String(monitor),
-      "-sd",
-      dir.path,
-    ]);
-    await waitUntil(
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${monitor}/jsz`).catch(() => undefined);
-        return res?.ok === true && !(await res.text()).includes('"disabled": true');
-      },
-      { message: `nats-server with docker/nats.conf: ${nats.output()}` },
-    );
-    receiverPort = await freePort();
-    receiver = start(process.execPath, [join(dockerDir, "receiver.mjs")], {
-      ...process.env,
-      PORT: String(receiverPort),
-      STREAMHOOK_WEBHOOK_SECRET: secret,
-    });
-    await waitUntil(() => receiver.output().includes("listening"), { message: "receiver" });
-    for (const tenant of ["acme", "globex"]) {
-      const nc = await connect({ servers: natsUrl, user: tenant, pass: `${tenant}-password` });
-      await provision(nc, { stream: "EVENTS", subjects: ["events.>"], consumer: "webhook" });
-      await nc.close();
-    }
-  });
-
-  after(async () => {
-    await daemon?.stop();
-    await receiver.stop();
-    await nats.stop();
-    dir.remove();
-  });
-
-  test("streamhook.yaml loads, and events of both tenants reach the sample receiver verified", async () => {
-    const config = loadConfig({
-      file: join(dockerDir, "streamhook.yaml"),
-      env: {
+    before(async () => {
+      const port = await freePort();
+      const monitor = await freePort();
+      natsUrl = `nats://127.0.0.1:${port}`;
+      // The very file compose mounts; only addresses and the store move for the test.
+      nats = start(findNatsServer(), [
+        "-c",
+        join(dockerDir, "nats.conf"),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-m",
+        String(monitor),
+        "-sd",
+        dir.path,
+      ]);
+      await waitUntil(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${monitor}/jsz`).catch(() => undefined);
+          return res?.ok === true && !(await res.text()).includes('"disabled": true');
+        },
+        { message: `nats-server with docker/nats.conf: ${nats.output()}` },
+      );
+      receiverPort = await freePort();
+      receiver = start(process.execPath, [join(dockerDir, "receiver.mjs")], {
+        ...process.env,
+        PORT: String(receiverPort),
         STREAMHOOK_WEBHOOK_SECRET: secret,
-        STREAMHOOK_NATS_SERVERS: natsUrl,
-        STREAMHOOK_WEBHOOK_URL: `http://127.0.0.1:${receiverPort}/hooks`,
-        STREAMHOOK_HTTP_LISTEN: "off",
-      },
+      });
+      await waitUntil(() => receiver.output().includes("listening"), { message: "receiver" });
+      for (const tenant of ["acme", "globex"]) {
+        const nc = await connect({ servers: natsUrl, user: tenant, pass: `${tenant}-password` });
+        await provision(nc, { stream: "EVENTS", subjects: ["events.>"], consumer: "webhook" });
+        await nc.close();
+      }
     });
-    assert.deepEqual(
-      config.accounts.map((a) => a.name),
-      ["acme", "globex"],
-    );
-    daemon = startDaemon({ config, logger: pino({ level: "silent" }) });
-    for (const tenant of ["acme", "globex"]) {
-      const nc = await connect({ servers: natsUrl, user: tenant, pass: `${tenant}-password` });
-      await jetstream(nc).publish("events.created", JSON.stringify({ from: tenant }));
-      await nc.close();
-    }
-    await waitUntil(
-      () => ["acme", "globex"].every((t) => receiver.output().includes(`"tenant":"${t}"`)),
-      { message: `verified deliveries; receiver said: ${receiver.output()}` },
-    );
-    assert.ok(!receiver.output().includes("rejected"), receiver.output());
-  });
-});
+
+    after(async () => {
+      await daemon?.stop();
+      await receiver.stop();
+      await nats.stop();
+      dir.remove();
+    });
+
+    test("streamhook.yaml loads, and events of both tenants reach the sample receiver verified", async () => {
+      const config = loadConfig({
+        file: join(dockerDir, "streamhook.yaml"),
+        env: {
+          STREAMHOOK_WEBHOOK_SECRET: secret,
+          STREAMHOOK_NATS_SERVERS: natsUrl,
+          STREAMHOOK_WEBHOOK_URL: `http://127.0.0.1:${receiverPort}/hooks`,
+          STREAMHOOK_HTTP_LISTEN: "off",
+        },
+      });
+      assert.deepEqual(
+        config.accounts.map((a) => a.name),
+        ["acme", "globex"],
+      );
+      daemon = startDaemon({ config, logger: pino({ level: "silent" }) });
+      for (const tenant of ["acme", "globex"]) {
+        const nc = await connect({ servers: natsUrl, user: tenant, pass: `${tenant}-password` });
+        await jetstream(nc).publish("events.created", JSON.stringify({ from: tenant }));
+        await nc.close();
+      }
+      await waitUntil(
+        () => ["acme", "globex"].every((t) => receiver.output().includes(`"tenant":"${t}"`)),
+        { message: `verified deliveries; receiver said: ${receiver.output()}` },
+      );
+      assert.ok(!receiver.output().includes("rejected"), receiver.output());
+    });
+  },
+);
