@@ -6,7 +6,7 @@ import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
 import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
 import { accountDefaults } from "./config/account.js";
 import type { Config } from "./config/types.js";
-import { createCircuitBreaker } from "./delivery/breaker.js";
+import { createAckBatcher } from "./delivery/ack-batcher.js";
 import { createDeliveryWorker } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
 import { accountsReport } from "./http/accounts-report.js";
@@ -103,26 +103,14 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const metrics = createMetrics({
     queueDepth: () => queue.size,
     accounts: () => supervisor.accounts(),
-    breakers: () => breaker.states(),
-    inflight: (account) => worker.inflightOf(account),
   });
   const client = createWebhookClient();
-  const breaker = createCircuitBreaker({
-    failureThreshold: config.breaker.failureThreshold,
-    cooldownMs: config.breaker.cooldownMs,
-    maxCooldownMs: config.breaker.maxCooldownMs,
-    onReady: (origin) => {
-      logger.info({ origin }, "circuit breaker half-open: probing the receiver");
-      queue.wake();
-    },
-  });
+  const acks = createAckBatcher();
   const worker = createDeliveryWorker({
     queue,
     client,
-    breaker,
     concurrency: config.delivery.concurrency,
     logger,
-    observer: metrics,
   });
   const supervisor = createSupervisor(
     {
@@ -131,12 +119,11 @@ export function startDaemon(options: DaemonOptions): Daemon {
       pullBatch: config.delivery.pullBatch,
       pullBudget: PULLED_PER_QUEUED * config.delivery.queueCapacity,
       userAgent: USER_AGENT,
-      idle: (account) => worker.idle(account),
-      breaker,
+      breaker: config.breaker,
+      acks,
       observer: metrics,
       backlogIntervalMs: options.backlogIntervalMs ?? 60_000,
       forget: (account) => {
-        worker.forget(account);
         metrics.forget(account);
       },
     },
@@ -192,7 +179,6 @@ export function startDaemon(options: DaemonOptions): Daemon {
             accountsReport({
               accounts: () => supervisor.accounts(),
               figures: (account) => metrics.figures(account),
-              breaker: (origin) => breaker.state(origin),
             }),
           metrics: () => metrics.scrape(),
         });
@@ -225,10 +211,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       intake.abort();
     });
     await step("release held messages", () => {
-      for (const held of queue.close()) {
-        held.release();
-        held.msg.nak();
-      }
+      for (const item of queue.close()) item.lane.handBack(item);
     });
     await step("finish in-flight deliveries", async () => {
       const timer = setTimeout(() => {
@@ -242,11 +225,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
         await working;
       } finally {
         clearTimeout(timer);
+        // The last deliveries' acks leave before the connections start draining.
+        acks.flush();
       }
     });
     await step("drain connections", () => supervisor.stopped());
     await step("close webhook client", () => client.close());
-    breaker.close();
     await step("close HTTP server", async () => {
       const server = await http.catch(() => undefined);
       await server?.close();

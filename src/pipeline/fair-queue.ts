@@ -158,14 +158,19 @@ export class FairQueue<T> {
   }
 
   /**
-   * Takes the next item for which `eligible(key)` is true: a quiet key's first, or else the next
-   * in the ring's turns. Undefined when none is available now.
+   * Takes the next item of a key for which `eligible(key, oldest)` is true, `oldest` being the
+   * item that would be taken: a quiet key's first, or else the next in the ring's turns.
+   * Undefined when none is available now.
    */
-  tryTake(eligible: (key: string) => boolean = () => true): { key: string; item: T } | undefined {
+  tryTake(
+    eligible: (key: string, oldest: T) => boolean = () => true,
+  ): { key: string; item: T } | undefined {
     if (this.#fresh.size > 0) {
       for (const key of this.#fresh) {
         const state = this.#keys.get(key);
-        if (state !== undefined && eligible(key)) return { key, item: this.#takeFresh(key, state) };
+        if (state !== undefined && eligible(key, state.items.peek() as T)) {
+          return { key, item: this.#takeFresh(key, state) };
+        }
       }
     }
     for (;;) {
@@ -175,7 +180,9 @@ export class FairQueue<T> {
         const index = (this.#cursor + step) % count;
         const key = this.#ring[index];
         const state = key === undefined ? undefined : this.#keys.get(key);
-        if (key === undefined || state === undefined || !eligible(key)) continue;
+        if (key === undefined || state === undefined || !eligible(key, state.items.peek() as T)) {
+          continue;
+        }
         if (state.credit > -this.#burst) return { key, item: this.#takeTurn(key, state, index) };
         spent = true;
       }
