@@ -98,13 +98,18 @@ export function createLane(options: LaneOptions): Lane {
         timeoutMs: target.timeoutMs,
         maxConnections: target.maxConnections,
       });
-      observer?.attempted(account, outcome, performance.now() - started);
-      const before = breaker.state(origin);
-      breaker.record(origin, !isRetryable(outcome, policy.terminalStatuses));
-      const after = breaker.state(origin);
-      if (after !== before) {
-        const level = after === "open" ? "warn" : "info";
-        log[level]({ origin, breaker: after }, `circuit breaker ${after}`);
+      if (outcome.kind === "invalid_request") {
+        // Refused before it left: not an attempt the receiver saw, so no breaker hears of it.
+        breaker.abandon(origin);
+      } else {
+        observer?.attempted(account, outcome, performance.now() - started);
+        const before = breaker.state(origin);
+        breaker.record(origin, !isRetryable(outcome, policy.terminalStatuses));
+        const after = breaker.state(origin);
+        if (after !== before) {
+          const level = after === "open" ? "warn" : "info";
+          log[level]({ origin, breaker: after }, `circuit breaker ${after}`);
+        }
       }
     }
     const decision = decide(policy, {

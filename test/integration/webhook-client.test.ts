@@ -110,17 +110,93 @@ describe("webhook client: how a response is read", () => {
       maxConnections: 1,
     });
 
-  test("headers in time and then a stalled body is a timeout", async () => {
+  /** Posts with a deadline of `timeoutMs` and says how long the outcome took to arrive. */
+  const timed = async (client: WebhookClient, url: URL, timeoutMs: number) => {
+    const started = performance.now();
+    const outcome = await post(client, url, timeoutMs);
+    return { outcome, ms: performance.now() - started };
+  };
+  /** "No attempt outlives its deadline by more than a fraction of a second." */
+  const SLACK_MS = 300;
+
+  test("headers in time and then a stalled body: the status decides, at the deadline", async () => {
     const server = await bareServer((_req, res) => {
       res.writeHead(200, { "content-length": "10" });
       res.write("12345");
     });
     const client = createWebhookClient();
     try {
-      const outcome = await post(client, server.url, 300);
-      assert.equal(outcome.kind, "timeout");
+      const { outcome, ms } = await timed(client, server.url, 400);
+      assert.deepEqual(outcome, { kind: "response", status: 200, retryAfter: undefined });
+      assert.ok(ms < 400 + SLACK_MS, `${Math.round(ms)} ms`);
     } finally {
       await client.destroy();
+      await server.close();
+    }
+  });
+
+  test("a body trickled a byte at a time cannot outlast the deadline", async () => {
+    const timers = new Set<NodeJS.Timeout>();
+    const server = await bareServer((_req, res) => {
+      res.writeHead(503, { "content-type": "text/plain" });
+      const drip = setInterval(() => res.write("x"), 50);
+      timers.add(drip);
+      res.on("close", () => {
+        clearInterval(drip);
+      });
+    });
+    const client = createWebhookClient();
+    try {
+      const { outcome, ms } = await timed(client, server.url, 600);
+      assert.deepEqual(outcome, { kind: "response", status: 503, retryAfter: undefined });
+      assert.ok(ms >= 550 && ms < 600 + SLACK_MS, `${Math.round(ms)} ms`);
+    } finally {
+      for (const t of timers) clearInterval(t);
+      await client.destroy();
+      await server.close();
+    }
+  });
+
+  test("endless 103 Early Hints never reach a status: a timeout at the deadline", async () => {
+    const timers = new Set<NodeJS.Timeout>();
+    const server = await bareServer((_req, res) => {
+      const hint = setInterval(() => {
+        res.writeEarlyHints({ link: "</a.css>; rel=preload" });
+      }, 50);
+      timers.add(hint);
+      res.on("close", () => {
+        clearInterval(hint);
+      });
+    });
+    const client = createWebhookClient();
+    try {
+      const { outcome, ms } = await timed(client, server.url, 600);
+      assert.equal(outcome.kind, "timeout");
+      assert.ok(ms >= 550 && ms < 600 + SLACK_MS, `${Math.round(ms)} ms`);
+    } finally {
+      for (const t of timers) clearInterval(t);
+      await client.destroy();
+      await server.close();
+    }
+  });
+
+  test("publisher bytes undici refuses are invalid_request, and nothing is sent", async () => {
+    const server = await bareServer((_req, res) => {
+      res.end();
+    });
+    const client = createWebhookClient();
+    try {
+      const outcome = await client.post({
+        url: server.url,
+        headers: ["traceparent", "00-€"],
+        body: Buffer.from("{}"),
+        timeoutMs: 2_000,
+        maxConnections: 1,
+      });
+      assert.equal(outcome.kind, "invalid_request");
+      assert.equal(server.connections(), 0);
+    } finally {
+      await client.close();
       await server.close();
     }
   });
