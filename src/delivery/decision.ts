@@ -6,6 +6,7 @@ export const DEAD_LETTER_REASONS = [
   "malformed_payload",
   "host_not_allowed",
   "invalid_request",
+  "too_large",
   "max_attempts",
 ] as const;
 
@@ -56,6 +57,7 @@ export function decide(policy: DecisionPolicy, input: DecisionInput): Decision {
     case "malformed_payload":
     case "host_not_allowed":
     case "invalid_request":
+    case "too_large":
       return { action: "dead_letter", reason: outcome.kind, error: outcome.error };
     case "response": {
       const { status } = outcome;

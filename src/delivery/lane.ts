@@ -74,6 +74,14 @@ export function createLane(options: LaneOptions): Lane {
     client: WebhookClient,
   ): Promise<{ readonly id: string; readonly decision: Decision }> {
     const { msg } = item;
+    if (msg.data.length > target.maxMessageBytes) {
+      const error = `${msg.data.length} bytes, over delivery.max_message_bytes (${target.maxMessageBytes})`;
+      const decision = decide(policy, {
+        outcome: { kind: "too_large", error },
+        attempt: msg.info.deliveryCount,
+      });
+      return { id: webhookId(target.idPrefix, msg.seq), decision };
+    }
     const prepared = prepareRequest(target, msg);
     const { id } = prepared;
     let outcome: DeliveryOutcome;
