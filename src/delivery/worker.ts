@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { fairShare, mayTakeSlot } from "./fair-share.js";
+import type { Lane } from "./lane.js";
 import type { WebhookClient } from "./webhook-client.js";
 
 export interface DeliveryWorkerOptions {
@@ -22,22 +24,38 @@ export interface DeliveryWorker {
 
 /**
  * Decides which message goes next, and nothing else: the queue picks the account in turn, the
- * account's lane says whether it may start one more request, and the lane carries the delivery
- * out from request to settlement.
+ * account's lane says whether it may start one more request, the fair share of slots (see
+ * fair-share.ts) whether it may have one now, and the lane carries the delivery out from request
+ * to settlement.
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { queue, client, concurrency, logger } = options;
   let inflight = 0;
   /** Set while `run` waits for the last deliveries to finish. */
   let drained: (() => void) | undefined;
+  /** Lanes with requests in flight; each lane keeps its own count. */
+  const busy = new Set<Lane>();
+  /** The share of this take, computed once per take rather than once per account looked at. */
+  let share = concurrency;
 
-  const eligible = (_account: string, head: InboundMessage): boolean => head.lane.canStart();
+  /** Accounts with messages waiting or requests in flight. */
+  function activeAccounts(): number {
+    let active = queue.keysHolding;
+    for (const lane of busy) if (queue.sizeOf(lane.account) === 0) active++;
+    return active;
+  }
+
+  const eligible = (_account: string, head: InboundMessage): boolean =>
+    head.lane.canStart() && mayTakeSlot(head.lane.inflight, share, concurrency - inflight);
 
   function start(item: InboundMessage): void {
+    const { lane } = item;
     inflight++;
+    busy.add(lane);
     // A lane's delivery never rejects; it is waited for through the in-flight count.
-    void item.lane.deliver(item, client).finally(() => {
+    void lane.deliver(item, client).finally(() => {
       inflight--;
+      if (lane.inflight === 0) busy.delete(lane);
       queue.wake();
       if (inflight === 0) drained?.();
     });
@@ -60,7 +78,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       intake.addEventListener("abort", stopTaking, { once: true });
       while (!intake.aborted && !queue.closed) {
         // Every finished delivery wakes the queue, so waiting on it covers a freed slot too.
-        const next = inflight < concurrency ? queue.tryTake(eligible) : undefined;
+        let next: { item: InboundMessage } | undefined;
+        if (inflight < concurrency) {
+          share = fairShare(concurrency, activeAccounts());
+          next = queue.tryTake(eligible);
+        }
         if (next === undefined) {
           await queue.changed();
           continue;

@@ -129,6 +129,11 @@ export class FairQueue<T> {
     return this.#closed;
   }
 
+  /** Keys holding at least one item. */
+  get keysHolding(): number {
+    return this.#holding;
+  }
+
   sizeOf(key: string): number {
     return this.#keys.get(key)?.items.length ?? 0;
   }
