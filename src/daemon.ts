@@ -98,6 +98,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     // Never below what one account pulls ahead: a burst its client fetched then moves into the
     // queue at once, where it gets progress signals; the client's own buffer gets none.
     keyLimit: Math.max(QUEUED_PER_SLOT * config.delivery.concurrency, config.delivery.pullBatch),
+    capacityBytes: config.delivery.queueBytes,
+    bytesOf: (item) => item.msg.data.length,
   });
   // The sources are read at scrape time, by when the supervisor and breaker below exist.
   const metrics = createMetrics({

@@ -7,7 +7,7 @@ export class QueueClosedError extends Error {
   }
 }
 
-export interface FairQueueOptions {
+export interface FairQueueOptions<T = unknown> {
   /** Items held across all keys before producers wait. */
   readonly capacity: number;
   /**
@@ -24,6 +24,12 @@ export interface FairQueueOptions {
    * collector then copies and promotes every one of them.
    */
   readonly keyLimit?: number;
+  /**
+   * Bytes held across all keys before producers wait, as `bytesOf` counts them. Default: no byte
+   * bound. The same exception holds as for `capacity`: a key holding nothing may add one item.
+   */
+  readonly capacityBytes?: number;
+  readonly bytesOf?: (item: T) => number;
 }
 
 interface PendingPush<T> {
@@ -67,9 +73,10 @@ interface KeyState<T> {
  * account's message thus waits for a free delivery slot, not for a round of long turns, while a
  * busy account whose items happen to run out now and then gets at most about twice its share.
  *
- * Bound: producers wait once `capacity` items are held, except that a key holding nothing may
- * always add one item. Without that exception one busy account could fill the queue and starve a
- * quiet one; with it the queue holds at most `capacity + keys` items.
+ * Bound: producers wait once `capacity` items (or `capacityBytes` bytes) are held, except that a
+ * key holding nothing may always add one item. Without that exception one busy account could
+ * fill the queue and starve a quiet one; with it the queue holds at most `capacity + keys` items,
+ * and `capacityBytes` plus one item per key.
  *
  * A key also waits once it holds `keyLimit` items.
  *
@@ -92,6 +99,9 @@ export class FairQueue<T> {
   /** Items taken so far: the clock of the keys' share windows. */
   #takes = 0;
   #size = 0;
+  readonly #capacityBytes: number;
+  readonly #bytesOf: (item: T) => number;
+  #bytes = 0;
   #closed = false;
   /** Pushes waiting for room, per key. */
   readonly #pushes = new Map<string, Fifo<PendingPush<T>>>();
@@ -104,7 +114,7 @@ export class FairQueue<T> {
   readonly #capped = new Set<string>();
   #readers: (() => void)[] = [];
 
-  constructor(options: FairQueueOptions) {
+  constructor(options: FairQueueOptions<T>) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError("capacity must be a positive integer");
     }
@@ -119,10 +129,17 @@ export class FairQueue<T> {
     this.#capacity = options.capacity;
     this.#burst = burst;
     this.#keyLimit = keyLimit;
+    this.#capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
+    this.#bytesOf = options.bytesOf ?? (() => 0);
   }
 
   get size(): number {
     return this.#size;
+  }
+
+  /** Bytes held, as `bytesOf` counts them. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   get closed(): boolean {
@@ -234,6 +251,7 @@ export class FairQueue<T> {
       if (state.place === "ring") this.#leaveRing(state, this.#ring.indexOf(key));
       if (state.place !== "idle") this.#holding--;
       this.#size -= items.length;
+      for (const item of items) this.#bytes -= this.#bytesOf(item);
     }
     const waiting = this.#pushes.get(key);
     if (waiting !== undefined) {
@@ -294,6 +312,7 @@ export class FairQueue<T> {
   #take(key: string, state: KeyState<T>): T {
     const item = state.items.shift() as T;
     this.#size--;
+    this.#bytes -= this.#bytesOf(item);
     this.#takes++;
     if (this.#windowOver(state)) {
       // A window starts with a take, not with an item's arrival: a key that waited for the
@@ -384,7 +403,11 @@ export class FairQueue<T> {
 
   #admits(key: string): boolean {
     const held = this.sizeOf(key);
-    return held === 0 || (this.#size < this.#capacity && held < this.#share());
+    return held === 0 || (this.#hasRoom() && held < this.#share());
+  }
+
+  #hasRoom(): boolean {
+    return this.#size < this.#capacity && this.#bytes < this.#capacityBytes;
   }
 
   #insert(key: string, item: T): void {
@@ -400,6 +423,7 @@ export class FairQueue<T> {
     }
     state.items.push(item);
     this.#size++;
+    this.#bytes += this.#bytesOf(item);
     this.wake();
   }
 
@@ -433,7 +457,7 @@ export class FairQueue<T> {
 
   /** Admits waiting pushes while there is room, one key after another. */
   #admitWaiting(): void {
-    while (!this.#closed && this.#size < this.#capacity) {
+    while (!this.#closed && this.#hasRoom()) {
       const key = this.#rotation.values().next().value;
       if (key === undefined) return;
       // A key over its share (more keys hold items since it started waiting) waits capped.

@@ -89,6 +89,37 @@ describe("FairQueue", () => {
     assert.equal(queue.size, 2);
   });
 
+  test("bytes bound the queue as well as items, counted as items leave", async () => {
+    const queue = new FairQueue<number>({
+      capacity: 100,
+      capacityBytes: 1_000,
+      bytesOf: (size) => size,
+    });
+    await queue.push("a", 600);
+    await queue.push("a", 300);
+    await queue.push("a", 200);
+    assert.equal(queue.bytes, 1_100);
+    let admitted = false;
+    const fourth = queue.push("a", 50).then(() => {
+      admitted = true;
+    });
+    await Promise.resolve();
+    assert.equal(admitted, false, "over the byte bound, however few items");
+    assert.equal(queue.size, 3);
+    queue.tryTake();
+    await fourth;
+    assert.equal(queue.bytes, 550);
+    // A key that holds nothing still gets its one item in, bytes or not.
+    await queue.push("quiet", 5_000);
+    assert.equal(queue.bytes, 5_550);
+    const taken = drain(queue).reduce((sum, [, size]) => sum + size, 0);
+    assert.equal(taken, 5_550);
+    assert.equal(queue.bytes, 0);
+    await queue.push("b", 1);
+    assert.deepEqual(queue.removeKey("b"), [1]);
+    assert.equal(queue.bytes, 0, "removal gives the bytes back");
+  });
+
   test("a key at its limit waits while other keys still get room", async () => {
     const queue = new FairQueue<number>({ capacity: 100, keyLimit: 2 });
     await queue.push("a", 1);
