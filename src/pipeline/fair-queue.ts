@@ -30,6 +30,12 @@ export interface FairQueueOptions<T = unknown> {
    */
   readonly capacityBytes?: number;
   readonly bytesOf?: (item: T) => number;
+  /**
+   * What taking an item costs a key's turn, at least 1. Default 1: turns are counted in items.
+   * Counted in units of work instead, a key whose items are expensive to deliver takes fewer of
+   * them per turn, and the keys after it do not wait for a whole turn of its costly items.
+   */
+  readonly costOf?: (item: T) => number;
 }
 
 interface PendingPush<T> {
@@ -48,8 +54,8 @@ interface KeyState<T> {
   /** Items taken from the key in that window. */
   taken: number;
   /**
-   * Items the key may still take in its ring turn: topped up by `burst` when its turn comes,
-   * below zero when it took items of its next turn early.
+   * What the key may still take in its ring turn, in `costOf` units: topped up by `burst` when
+   * its turn comes, below zero when it took items of its next turn early.
    */
   credit: number;
 }
@@ -102,6 +108,7 @@ export class FairQueue<T> {
   readonly #capacityBytes: number;
   readonly #bytesOf: (item: T) => number;
   #bytes = 0;
+  readonly #costOf: (item: T) => number;
   #closed = false;
   /** Pushes waiting for room, per key. */
   readonly #pushes = new Map<string, Fifo<PendingPush<T>>>();
@@ -131,6 +138,7 @@ export class FairQueue<T> {
     this.#keyLimit = keyLimit;
     this.#capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
     this.#bytesOf = options.bytesOf ?? (() => 0);
+    this.#costOf = options.costOf ?? (() => 1);
   }
 
   get size(): number {
@@ -295,7 +303,7 @@ export class FairQueue<T> {
 
   #takeTurn(key: string, state: KeyState<T>, index: number): T {
     const item = this.#take(key, state);
-    state.credit--;
+    state.credit -= Math.max(1, this.#costOf(item));
     const itsTurn = index === this.#cursor;
     if (state.items.length === 0) {
       this.#leaveRing(state, index);

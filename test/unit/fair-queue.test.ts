@@ -248,6 +248,28 @@ describe("FairQueue", () => {
     );
   });
 
+  test("with costOf, a key of costly items takes fewer of them per turn", async () => {
+    // Items are their own cost: "big" items cost 4 of a turn of 4, small ones 1.
+    const queue = new FairQueue<number>({ capacity: 100, burst: 4, costOf: (cost) => cost });
+    for (let i = 0; i < 4; i++) await queue.push("big", 4);
+    for (let i = 0; i < 8; i++) await queue.push("small", 1);
+    assert.deepEqual(drainN(queue, 12), [
+      // Each key's first item while it is new, then one big item or four small ones a turn.
+      "big",
+      "small",
+      "big",
+      "small",
+      "small",
+      "small",
+      "small",
+      "big",
+      "small",
+      "small",
+      "small",
+      "big",
+    ]);
+  });
+
   test("a turn lasts the whole burst while the key's producer keeps up, however few it holds", async () => {
     // Room for one item per key: without its room back first, each turn would be one item.
     const queue = new FairQueue<string>({ capacity: 3, burst: 4 });
