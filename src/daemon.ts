@@ -76,6 +76,17 @@ const QUEUED_PER_SLOT = 2;
  */
 const PULLED_PER_QUEUED = 8;
 
+/**
+ * Message bytes held in the queue for every byte pulled ahead. Pulled bytes only need to cover a
+ * pull request's round trip; the queue is where messages wait for a slot. With big messages
+ * behind slow receivers, the two budgets, the requests in flight and the process itself have to
+ * fit in the 400 MiB of SPEC section 10.
+ */
+const QUEUED_BYTES_PER_PULLED_BYTE = 2;
+
+/** A message's cost to its account's turn: one, plus one per this many bytes. */
+const COST_UNIT_BYTES = 4096;
+
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   // Intake stops pulling; abort cancels in-flight requests once the shutdown timeout has passed.
@@ -100,6 +111,9 @@ export function startDaemon(options: DaemonOptions): Daemon {
     keyLimit: Math.max(QUEUED_PER_SLOT * config.delivery.concurrency, config.delivery.pullBatch),
     capacityBytes: config.delivery.queueBytes,
     bytesOf: (item) => item.msg.data.length,
+    // Building and signing a request costs about as much per 4 KiB as it does per message: a
+    // turn of 256 small messages, or of about one megabyte message.
+    costOf: (item) => 1 + Math.floor(item.msg.data.length / COST_UNIT_BYTES),
   });
   // The sources are read at scrape time, by when the supervisor and breaker below exist.
   const metrics = createMetrics({
@@ -120,6 +134,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       logger,
       pullBatch: config.delivery.pullBatch,
       pullBudget: PULLED_PER_QUEUED * config.delivery.queueCapacity,
+      pullBudgetBytes: Math.floor(config.delivery.queueBytes / QUEUED_BYTES_PER_PULLED_BYTE),
       userAgent: USER_AGENT,
       breaker: config.breaker,
       acks,

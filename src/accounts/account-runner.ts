@@ -1,4 +1,4 @@
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LimitFunction } from "p-limit";
 import type { Logger } from "pino";
@@ -25,7 +25,7 @@ import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { sleep, waitingDelay } from "./retry.js";
 import { backlogOf, pollBacklog } from "./backlog-poller.js";
-import { refillThreshold } from "./pull-ahead.js";
+import { pullBatches, type PullBatches } from "./pull-batches.js";
 import type { AccountState, AccountStatus, ConsumerBacklog } from "./state.js";
 
 /** What an account runner tells the daemon's metrics; every method must be cheap and not throw. */
@@ -38,8 +38,10 @@ export interface AccountRunnerOptions {
   readonly account: AccountConfig;
   readonly queue: FairQueue<InboundMessage>;
   readonly logger: Logger;
-  /** Messages the consume loop pulls ahead, asked for when a session starts (see pull-ahead.ts). */
+  /** Messages the pull loop asks for at a time (see pull-ahead.ts). */
   readonly pullAhead: () => number;
+  /** Message bytes it may have pulled ahead (see pull-ahead.ts). */
+  readonly pullAheadBytes: () => number;
   readonly userAgent: string;
   /**
    * Bounds how many accounts connect at once. A thousand simultaneous handshakes starve the event
@@ -92,6 +94,8 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
   let connected = true;
   /** The lane of the session that is pulling, if any. */
   let lane: Lane | undefined;
+  /** That session's pull requests. */
+  let pulls: PullBatches | undefined;
   // Per account and origin: one tenant's failing receiver never holds back another's messages.
   const breaker = createCircuitBreaker({
     ...options.breaker,
@@ -119,6 +123,9 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         releaseHeld();
       } else if (s.type === "reconnect" && !connected) {
         connected = true;
+        // The pull request open before the outage died with that connection: ask again now
+        // rather than after two missed heartbeats.
+        pulls?.renew();
         if (before !== undefined && status.state === "waiting") setState(before);
         before = undefined;
       }
@@ -185,7 +192,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     }
     lane = sessionLane;
     try {
-      await pull(nc, verified.js, sessionLane, settlement, signal);
+      await pull(nc, verified.js, verified.stream, sessionLane, settlement, signal);
     } finally {
       polling.abort();
       await poller;
@@ -201,22 +208,25 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
   async function pull(
     nc: NatsConnection,
     js: JetStreamClient,
+    stream: StreamInfo,
     lane: Lane,
     settlement: Settlement,
     signal: AbortSignal,
   ): Promise<void> {
     const consumer = await js.consumers.get(account.stream, account.consumer);
-    const pullWindow = options.pullAhead();
-    const messages = await consumer.consume({
-      max_messages: pullWindow,
-      threshold_messages: refillThreshold(pullWindow),
+    const messages = pullBatches({
+      consumer,
+      size: () => ({ messages: options.pullAhead(), bytes: options.pullAheadBytes() }),
+      // Until a message was seen, the stream's average stands in for the largest one.
+      initialLargest: Math.ceil(stream.state.bytes / Math.max(1, stream.state.messages)),
+      maxPayload: nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
       // An idle account costs one pull per `expires` and a heartbeat per half of it; with a
       // thousand accounts the client's 30 s default is what keeps an idle daemon busy. A pull
-      // still open is renewed at once when messages flow, and a lost connection is noticed by
-      // the client's own pings and status events, not by these heartbeats.
-      expires: PULL_EXPIRES_MS,
-      abort_on_missing_resource: true,
+      // is renewed at once when its batch is taken, and after a reconnect.
+      expiresMs: PULL_EXPIRES_MS,
+      logger: log,
     });
+    pulls = messages;
     // On a stop, the messages the client has already buffered are handed back as well, rather
     // than left to come back after ack_wait: the loop runs on for a moment, handing back each
     // message, then ends. (The client's pending count cannot tell when its buffer is empty.)
@@ -238,7 +248,6 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     void nc.closed().then((error) => {
       messages.stop(new SessionEndedError("connection closed", { cause: error }));
     });
-    const statuses = watchStatus(messages.status(), log);
     setState("running");
     try {
       for await (const msg of messages) {
@@ -267,12 +276,9 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     } finally {
       signal.removeEventListener("abort", stop);
       clearTimeout(handBack);
+      pulls = undefined;
     }
-    const ended = await messages.closed();
-    await statuses;
-    if (!signal.aborted) {
-      throw ended instanceof Error ? ended : new SessionEndedError("the consume loop ended");
-    }
+    if (!signal.aborted) throw new SessionEndedError("the pull loop ended");
   }
 
   return {
@@ -329,6 +335,9 @@ function deadLetterPublisher(js: JetStreamClient): DeadLetterPublish {
   };
 }
 
+/** nats-server's default `max_payload`, for a server that did not say. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 /** How long one pull request stays open at the server; heartbeats come every half of it. */
 const PULL_EXPIRES_MS = 60_000;
 
@@ -350,20 +359,6 @@ function untilAborted(signal: AbortSignal): Promise<void> {
       );
     }
   });
-}
-
-async function watchStatus(statuses: AsyncIterable<{ type: string }>, log: Logger): Promise<void> {
-  for await (const s of statuses) {
-    if (
-      s.type === "heartbeats_missed" ||
-      s.type === "consumer_not_found" ||
-      s.type === "stream_not_found"
-    ) {
-      log.warn({ status: s }, "consumer status");
-    } else if (s.type !== "next" && s.type !== "heartbeat" && s.type !== "debug") {
-      log.debug({ status: s }, "consumer status");
-    }
-  }
 }
 
 async function closeConnection(nc: NatsConnection, log: Logger): Promise<void> {

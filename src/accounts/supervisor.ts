@@ -7,7 +7,7 @@ import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { createAccountRunner, type AccountObserver, type AccountRunner } from "./account-runner.js";
 import type { DirectoryAccount } from "./directory.js";
-import { pullAhead } from "./pull-ahead.js";
+import { pullAhead, pullAheadBytes } from "./pull-ahead.js";
 import type { AccountStatus } from "./state.js";
 
 export interface SupervisorOptions {
@@ -17,6 +17,8 @@ export interface SupervisorOptions {
   readonly pullBatch: number;
   /** Messages pulled ahead by all accounts together, shared out as in pull-ahead.ts. */
   readonly pullBudget: number;
+  /** Message bytes pulled ahead by all accounts together, likewise. */
+  readonly pullBudgetBytes: number;
   readonly userAgent: string;
   /** Every account's breaker settings; each account has breakers of its own. */
   readonly breaker: Omit<BreakerOptions, "onReady">;
@@ -96,6 +98,7 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
       connectSlots,
       // Read when the session starts pulling, by when a directory scan has added every account.
       pullAhead: () => pullAhead(options.pullBatch, options.pullBudget, entries.size),
+      pullAheadBytes: () => pullAheadBytes(options.pullBudgetBytes, entries.size),
     });
     entry.runner = runner;
     entry.controller = controller;
