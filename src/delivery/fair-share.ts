@@ -1,19 +1,36 @@
 /**
- * Delivery slots shared out between accounts. While a single account has work, it may use every
- * slot its own limit allows. While several have (messages waiting or requests in flight), each
- * has a fair share of `concurrency / (accounts + 1)`, at least one: an account below its share may
- * always start a request, and one at or above it only while more than a share of slots stays
- * free. That spare share is what an account that has nothing in flight yet starts in, so a
- * tenant whose receiver holds every request for the whole `webhook.timeout` cannot make another
- * tenant's next message wait for it; and accounts with fast receivers still take long turns
- * while slots are free, which keeps their acks batched.
+ * Delivery slots shared out between accounts, as the worker hands them out. `active` counts the
+ * accounts with messages waiting or requests in flight; an account whose messages come one at a
+ * time, delivered at once, is mostly not among them, and it is the one that must never wait.
+ *
+ * - An account with nothing in flight may take any free slot: a tenant's next message waits for
+ *   no other tenant's slow receiver.
+ * - An account with requests in flight leaves a reserve of `concurrency / (active + 2)` slots
+ *   free for those, and once it holds its fair share (`concurrency / (active + 1)`, all slots
+ *   while it is the only one) it leaves twice that, so accounts below their share come first.
+ *
+ * Two tenants whose receivers hold every request for the whole `webhook.timeout` therefore never
+ * hold every slot, while a hundred busy accounts with fast receivers keep all but two busy and
+ * take long turns, which keeps their acks batched.
  */
-export function fairShare(concurrency: number, activeAccounts: number): number {
-  if (activeAccounts <= 1) return concurrency;
-  return Math.max(1, Math.floor(concurrency / (activeAccounts + 1)));
+export interface SlotShare {
+  /** Slots an account may hold before it leaves twice the reserve free. */
+  readonly share: number;
+  /** Slots kept free for accounts with nothing in flight. */
+  readonly reserve: number;
 }
 
-/** Whether an account holding `held` slots may take one more (see `fairShare`). */
-export function mayTakeSlot(held: number, share: number, free: number): boolean {
-  return free > 0 && (held < share || free > share);
+export function slotShare(concurrency: number, active: number): SlotShare {
+  const accounts = Math.max(1, active);
+  return {
+    share: accounts === 1 ? concurrency : Math.max(1, Math.floor(concurrency / (accounts + 1))),
+    reserve: Math.max(1, Math.floor(concurrency / (accounts + 2))),
+  };
+}
+
+/** Whether an account holding `held` slots may take one more now that `free` are free. */
+export function mayTakeSlot(held: number, free: number, { share, reserve }: SlotShare): boolean {
+  if (free <= 0) return false;
+  if (held === 0) return true;
+  return free > (held < share ? reserve : 2 * reserve);
 }

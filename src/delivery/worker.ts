@@ -1,9 +1,13 @@
+import { setImmediate } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
-import { fairShare, mayTakeSlot } from "./fair-share.js";
+import { mayTakeSlot, slotShare, type SlotShare } from "./fair-share.js";
 import type { Lane } from "./lane.js";
 import type { WebhookClient } from "./webhook-client.js";
+
+/** The longest the worker starts deliveries in one go before it lets other work run. */
+const SLICE_MS = 10;
 
 export interface DeliveryWorkerOptions {
   readonly queue: FairQueue<InboundMessage>;
@@ -36,7 +40,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   /** Lanes with requests in flight; each lane keeps its own count. */
   const busy = new Set<Lane>();
   /** The share of this take, computed once per take rather than once per account looked at. */
-  let share = concurrency;
+  let share: SlotShare = slotShare(concurrency, 1);
 
   /** Accounts with messages waiting or requests in flight. */
   function activeAccounts(): number {
@@ -46,7 +50,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   }
 
   const eligible = (_account: string, head: InboundMessage): boolean =>
-    head.lane.canStart() && mayTakeSlot(head.lane.inflight, share, concurrency - inflight);
+    head.lane.canStart() && mayTakeSlot(head.lane.inflight, concurrency - inflight, share);
 
   function start(item: InboundMessage): void {
     const { lane } = item;
@@ -76,18 +80,28 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         queue.wake();
       };
       intake.addEventListener("abort", stopTaking, { once: true });
+      let sliceStarted = performance.now();
       while (!intake.aborted && !queue.closed) {
         // Every finished delivery wakes the queue, so waiting on it covers a freed slot too.
         let next: { item: InboundMessage } | undefined;
         if (inflight < concurrency) {
-          share = fairShare(concurrency, activeAccounts());
+          share = slotShare(concurrency, activeAccounts());
           next = queue.tryTake(eligible);
         }
         if (next === undefined) {
           await queue.changed();
+          sliceStarted = performance.now();
           continue;
         }
+        // A delivery builds and signs its request before its first await: a few microseconds
+        // for a small payload, milliseconds for a megabyte one. Starting dozens of those in one
+        // go kept the event loop from everything else (another tenant's message arriving, the
+        // responses) for hundreds of milliseconds, so the loop yields once a slice is used up.
         start(next.item);
+        if (performance.now() - sliceStarted > SLICE_MS) {
+          await setImmediate();
+          sliceStarted = performance.now();
+        }
       }
       if (inflight > 0) {
         await new Promise<void>((resolve) => {

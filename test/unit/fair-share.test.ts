@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { fairShare, mayTakeSlot } from "../../src/delivery/fair-share.js";
+import { mayTakeSlot, slotShare } from "../../src/delivery/fair-share.js";
 
 /**
  * Hands out slots the way the worker does: accounts in turn, one slot at a time, each taking
- * while it may (and while its own limit allows), until nobody can take more. Slots held are
- * never given back here: the accounts' receivers hold them for the whole timeout.
+ * while it may (and while its own limit allows), until nobody can take more. Slots are never
+ * given back: the accounts' receivers hold them for the whole timeout. `active` is what the
+ * worker counts at each take, which may leave out accounts whose traffic is intermittent.
  */
 function fill(
   concurrency: number,
   accountLimit: number,
   held: number[],
-  active = held.length,
+  active = (): number => held.length,
 ): number[] {
   const out = [...held];
   for (let progress = true; progress;) {
@@ -19,7 +20,7 @@ function fill(
     for (let i = 0; i < out.length; i++) {
       const free = concurrency - out.reduce((a, b) => a + b, 0);
       const mine = out[i] ?? 0;
-      if (mine < accountLimit && mayTakeSlot(mine, fairShare(concurrency, active), free)) {
+      if (mine < accountLimit && mayTakeSlot(mine, free, slotShare(concurrency, active()))) {
         out[i] = mine + 1;
         progress = true;
       }
@@ -28,48 +29,57 @@ function fill(
   return out;
 }
 
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
 describe("fair share of delivery slots", () => {
-  test("one account alone may use every slot its own limit allows", () => {
-    assert.equal(fairShare(64, 1), 64);
-    assert.equal(fairShare(64, 0), 64);
-    assert.deepEqual(fill(64, 64, [0]), [64]);
+  test("the share and the reserve", () => {
+    assert.deepEqual(slotShare(64, 1), { share: 64, reserve: 21 });
+    assert.deepEqual(slotShare(64, 0), { share: 64, reserve: 21 });
+    assert.deepEqual(slotShare(64, 2), { share: 21, reserve: 16 });
+    assert.deepEqual(slotShare(64, 6), { share: 9, reserve: 8 });
+    assert.deepEqual(slotShare(64, 100), { share: 1, reserve: 1 });
   });
 
-  test("several: a share of concurrency / (accounts + 1), at least one", () => {
-    assert.equal(fairShare(64, 2), 21);
-    assert.equal(fairShare(64, 3), 16);
-    assert.equal(fairShare(64, 100), 1);
+  test("an account with nothing in flight takes any free slot", () => {
+    assert.equal(mayTakeSlot(0, 1, slotShare(64, 50)), true);
+    assert.equal(mayTakeSlot(0, 0, slotShare(64, 1)), false, "no free slot at all");
   });
 
-  test("two accounts whose receivers hold every request leave slots for a third", () => {
-    const [a = 0, b = 0] = fill(64, 32, [0, 0]);
-    const free = 64 - a - b;
-    assert.ok(free >= 1, `${a} + ${b} of 64 held`);
-    // The third account arrives: it may start at once, below its share.
-    assert.equal(mayTakeSlot(0, fairShare(64, 3), free), true);
-    const third = fill(64, 32, [a, b, 0]);
-    assert.ok((third[2] ?? 0) >= 1, third.join(", "));
+  test("accounts with requests in flight leave the reserve, twice it above their share", () => {
+    const s = slotShare(64, 6);
+    assert.equal(mayTakeSlot(3, 9, s), true);
+    assert.equal(mayTakeSlot(3, 8, s), false);
+    assert.equal(mayTakeSlot(9, 17, s), true);
+    assert.equal(mayTakeSlot(9, 16, s), false);
   });
 
-  test("many slow accounts: a newcomer still finds a slot while they number fewer than the slots", () => {
-    for (const slow of [2, 5, 10, 30, 62]) {
-      const held = fill(64, 32, new Array<number>(slow).fill(0));
-      const total = held.reduce((x, y) => x + y, 0);
-      assert.ok(total < 64, `${slow} slow accounts hold ${total} of 64`);
-      assert.equal(mayTakeSlot(0, fairShare(64, slow + 1), 64 - total), true, `${slow}`);
+  test("one busy account alone keeps the reserve free for the next", () => {
+    const [alone = 0] = fill(64, 64, [0]);
+    assert.equal(alone, 64 - 21);
+  });
+
+  test("slow accounts never hold every slot, however the active count moves", () => {
+    for (const slow of [1, 2, 3, 5, 10, 30, 62]) {
+      // Counted exactly, or undercounted (an intermittent tenant left out, accounts between
+      // retries), the slow ones leave a slot for a newcomer.
+      for (const active of [() => slow, () => Math.max(1, slow - 2)]) {
+        const held = fill(64, 32, new Array<number>(slow).fill(0), active);
+        assert.ok(sum(held) < 64, `${String(slow)} slow accounts hold ${String(sum(held))}`);
+        assert.equal(mayTakeSlot(0, 64 - sum(held), slotShare(64, slow + 1)), true);
+      }
     }
   });
 
-  test("at or above the share, a slot only while more than a share stays free", () => {
-    assert.equal(mayTakeSlot(21, 21, 22), true);
-    assert.equal(mayTakeSlot(21, 21, 21), false);
-    assert.equal(mayTakeSlot(20, 21, 1), true, "below the share: any free slot");
-    assert.equal(mayTakeSlot(0, 1, 0), false, "no free slot at all");
+  test("slow accounts that grew while few were counted stop taking once more are", () => {
+    // Three slow accounts fill while only they are counted; two more arrive and take theirs.
+    const three = fill(64, 32, [0, 0, 0]);
+    const five = fill(64, 32, [...three, 0, 0]);
+    assert.ok(sum(five) < 64, five.join(", "));
+    assert.ok((five[3] ?? 0) >= 1 && (five[4] ?? 0) >= 1, five.join(", "));
   });
 
-  test("a hundred busy accounts with fast receivers keep all but one slot working", () => {
-    // Over-share accounts take while more than one slot is free.
+  test("a hundred busy accounts with fast receivers keep all but two slots working", () => {
     const held = fill(64, 32, new Array<number>(100).fill(0));
-    assert.ok(held.reduce((x, y) => x + y, 0) >= 63);
+    assert.ok(sum(held) >= 62, String(sum(held)));
   });
 });
