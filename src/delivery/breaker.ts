@@ -102,7 +102,10 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
     },
     allows(origin, take = false) {
       if (!enabled) return true;
-      const c = circuit(origin);
+      // Asked before every request: an origin that never failed has no circuit to look at.
+      const known = circuits.get(origin);
+      if (known === undefined || known.state === "closed") return true;
+      const c = known;
       refresh(c);
       if (c.state === "closed") return true;
       if (c.state === "open" || c.probing) return false;

@@ -1,36 +1,41 @@
 /**
- * Delivery slots shared out between accounts, as the worker hands them out. `active` counts the
- * accounts with messages waiting or requests in flight; an account whose messages come one at a
- * time, delivered at once, is mostly not among them, and it is the one that must never wait.
+ * Delivery slots kept for quiet accounts. The queue serves an account that had nothing queued
+ * before the accounts with a backlog, which take turns (see FairQueue). `backlogs` counts the
+ * accounts with messages waiting.
  *
- * - An account with nothing in flight may take any free slot: a tenant's next message waits for
- *   no other tenant's slow receiver.
- * - An account with requests in flight leaves a reserve of `concurrency / (active + 2)` slots
- *   free for those, and once it holds its fair share (`concurrency / (active + 1)`, all slots
- *   while it is the only one) it leaves twice that, so accounts below their share come first.
+ * - A quiet account may take any free slot.
+ * - An account below its share, `concurrency / (backlogs + 1)` slots, may too: a tenant with a
+ *   few requests in flight is not held back by those that hold many.
+ * - Any other account leaves a reserve of `concurrency / (backlogs + 2)` slots free (at least
+ *   one, and never every slot).
  *
- * Two tenants whose receivers hold every request for the whole `webhook.timeout` therefore never
- * hold every slot, while a hundred busy accounts with fast receivers keep all but two busy and
- * take long turns, which keeps their acks batched.
+ * So tenants whose receivers hold every request for the whole `webhook.timeout` never hold every
+ * slot, and another tenant's messages wait for none of them. A hundred accounts draining
+ * backlogs into fast receivers (a share below one slot) keep all but one slot busy, and the
+ * account whose turn it is takes the freed slots, so its deliveries finish together and their
+ * acks share a write: when the last slot went to whichever account had nothing in flight, acks
+ * spread over a hundred connections and nats-server spent twice the CPU per message.
  */
 export interface SlotShare {
-  /** Slots an account may hold before it leaves twice the reserve free. */
   readonly share: number;
-  /** Slots kept free for accounts with nothing in flight. */
   readonly reserve: number;
 }
 
-export function slotShare(concurrency: number, active: number): SlotShare {
-  const accounts = Math.max(1, active);
+export function slotShare(concurrency: number, backlogs: number): SlotShare {
+  const accounts = Math.max(1, backlogs);
+  const reserve = Math.max(1, Math.floor(concurrency / (accounts + 2)));
   return {
-    share: accounts === 1 ? concurrency : Math.max(1, Math.floor(concurrency / (accounts + 1))),
-    reserve: Math.max(1, Math.floor(concurrency / (accounts + 2))),
+    share: Math.floor(concurrency / (accounts + 1)),
+    // With `delivery.concurrency` 1 there is nothing to keep back.
+    reserve: Math.min(reserve, concurrency - 1),
   };
 }
 
-/** Whether an account holding `held` slots may take one more now that `free` are free. */
-export function mayTakeSlot(held: number, free: number, { share, reserve }: SlotShare): boolean {
-  if (free <= 0) return false;
-  if (held === 0) return true;
-  return free > (held < share ? reserve : 2 * reserve);
+/** Whether an account may take a slot now that `free` are free. */
+export function mayTakeSlot(
+  account: { readonly quiet: boolean; readonly held: number },
+  free: number,
+  { share, reserve }: SlotShare,
+): boolean {
+  return free > 0 && (account.quiet || account.held < share || free > reserve);
 }

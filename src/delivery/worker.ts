@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { mayTakeSlot, slotShare, type SlotShare } from "./fair-share.js";
-import type { Lane } from "./lane.js";
 import type { WebhookClient } from "./webhook-client.js";
 
 /** The longest the worker starts deliveries in one go before it lets other work run. */
@@ -28,7 +27,7 @@ export interface DeliveryWorker {
 
 /**
  * Decides which message goes next, and nothing else: the queue picks the account in turn, the
- * account's lane says whether it may start one more request, the fair share of slots (see
+ * account's lane says whether it may start one more request, the share of slots (see
  * fair-share.ts) whether it may have one now, and the lane carries the delivery out from request
  * to settlement.
  */
@@ -37,29 +36,19 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let inflight = 0;
   /** Set while `run` waits for the last deliveries to finish. */
   let drained: (() => void) | undefined;
-  /** Lanes with requests in flight; each lane keeps its own count. */
-  const busy = new Set<Lane>();
   /** The share of this take, computed once per take rather than once per account looked at. */
   let share: SlotShare = slotShare(concurrency, 1);
 
-  /** Accounts with messages waiting or requests in flight. */
-  function activeAccounts(): number {
-    let active = queue.keysHolding;
-    for (const lane of busy) if (queue.sizeOf(lane.account) === 0) active++;
-    return active;
-  }
-
-  const eligible = (_account: string, head: InboundMessage): boolean =>
-    head.lane.canStart() && mayTakeSlot(head.lane.inflight, concurrency - inflight, share);
+  const eligible = (_account: string, head: InboundMessage, quiet: boolean): boolean =>
+    mayTakeSlot({ quiet, held: head.lane.inflight }, concurrency - inflight, share) &&
+    head.lane.canStart();
 
   function start(item: InboundMessage): void {
     const { lane } = item;
     inflight++;
-    busy.add(lane);
     // A lane's delivery never rejects; it is waited for through the in-flight count.
     void lane.deliver(item, client).finally(() => {
       inflight--;
-      if (lane.inflight === 0) busy.delete(lane);
       queue.wake();
       if (inflight === 0) drained?.();
     });
@@ -85,7 +74,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         // Every finished delivery wakes the queue, so waiting on it covers a freed slot too.
         let next: { item: InboundMessage } | undefined;
         if (inflight < concurrency) {
-          share = slotShare(concurrency, activeAccounts());
+          // Accounts with messages waiting: the ones that compete for the next slot. Counting
+          // those with requests in flight as well cost a pass over them at every take, and
+          // leaving them out only makes the share and the reserve larger.
+          share = slotShare(concurrency, queue.keysHolding);
           next = queue.tryTake(eligible);
         }
         if (next === undefined) {

@@ -188,17 +188,18 @@ export class FairQueue<T> {
   }
 
   /**
-   * Takes the next item of a key for which `eligible(key, oldest)` is true, `oldest` being the
-   * item that would be taken: a quiet key's first, or else the next in the ring's turns.
-   * Undefined when none is available now.
+   * Takes the next item of a key for which `eligible(key, oldest, quiet)` is true, `oldest`
+   * being the item that would be taken and `quiet` whether the key is a quiet one, served before
+   * the turns: a quiet key's first, or else the next in the ring's turns. Undefined when none is
+   * available now.
    */
   tryTake(
-    eligible: (key: string, oldest: T) => boolean = () => true,
+    eligible: (key: string, oldest: T, quiet: boolean) => boolean = () => true,
   ): { key: string; item: T } | undefined {
     if (this.#fresh.size > 0) {
       for (const key of this.#fresh) {
         const state = this.#keys.get(key);
-        if (state !== undefined && eligible(key, state.items.peek() as T)) {
+        if (state !== undefined && eligible(key, state.items.peek() as T, true)) {
           return { key, item: this.#takeFresh(key, state) };
         }
       }
@@ -210,7 +211,11 @@ export class FairQueue<T> {
         const index = (this.#cursor + step) % count;
         const key = this.#ring[index];
         const state = key === undefined ? undefined : this.#keys.get(key);
-        if (key === undefined || state === undefined || !eligible(key, state.items.peek() as T)) {
+        if (
+          key === undefined ||
+          state === undefined ||
+          !eligible(key, state.items.peek() as T, false)
+        ) {
           continue;
         }
         if (state.credit > -this.#burst) return { key, item: this.#takeTurn(key, state, index) };
