@@ -3,6 +3,7 @@
 // for more as soon as messages arrive, whether or not anybody takes them, so an account whose
 // receiver is slow buffered up to its consumer's `max_ack_pending` messages: with megabyte
 // messages, hundreds of MiB that no queue bound could see.
+import { setTimeout as delay } from "node:timers/promises";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { PULL_BYTES_OVERHEAD } from "./pull-ahead.js";
@@ -49,13 +50,20 @@ export interface PullBatches extends AsyncIterable<JsMsg> {
 }
 
 /**
- * A pull request ended in a way that only ends the batch: its heartbeats stopped (the server may
- * have restarted), or the next message did not fit into its bytes. The next request carries on.
+ * Whether an error of a pull request ends only that batch. A fetch turns every status the server
+ * sends (a 409 of any kind, missed heartbeats, a message that does not fit its bytes) into an
+ * error, where `consume()` carried on; only a consumer or stream that is gone ends the session,
+ * which then waits for it like any missing resource.
  */
 function endsOnlyTheBatch(error: unknown): boolean {
   const message = error instanceof Error ? error.message.toLowerCase() : "";
-  return message.includes("heartbeats missed") || message.includes("exceeds maxbytes");
+  return !/consumer (deleted|not found|does not exist)|stream not found|no responders/.test(
+    message,
+  );
 }
+
+/** The pause before asking again after a pull request ended in an error. */
+const RETRY_AFTER_ERROR_MS = 250;
 
 export function pullBatches(options: PullBatchesOptions): PullBatches {
   const { consumer, logger } = options;
@@ -76,6 +84,7 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
   }
 
   async function* iterate(): AsyncGenerator<JsMsg> {
+    let failed = false;
     while (!isStopped()) {
       const batch = await consumer.fetch({
         ...batchOptions(options.size(), largest, options.maxPayload),
@@ -95,10 +104,15 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
       } catch (error) {
         if (isStopped() || !endsOnlyTheBatch(error)) throw error;
         logger.debug({ err: error }, "pull request ended; asking again");
+        failed = true;
       } finally {
         current = undefined;
         batch.stop();
         await statuses;
+      }
+      if (failed) {
+        failed = false;
+        await delay(RETRY_AFTER_ERROR_MS);
       }
     }
     const error = stopped?.error;
