@@ -1,25 +1,19 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { AccountStatus, ConsumerBacklog } from "../accounts/state.js";
 import type { BreakerState } from "../delivery/breaker.js";
-import type { JsMsg } from "@nats-io/jetstream";
-import type { AccountObserver } from "../accounts/account-runner.js";
-import { DEAD_LETTER_REASONS, type Decision } from "../delivery/decision.js";
+import type { Decision } from "../delivery/decision.js";
 import type { DeliveryOutcome } from "../delivery/outcome.js";
-import type { SettleResult } from "../delivery/settlement.js";
+import type { Settlement } from "../delivery/settle.js";
+import type { DeliveryObserver } from "../delivery/worker.js";
+import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { createAccountHistogram, type HistogramSeries } from "./account-histogram.js";
-
-/** An account as the metrics read it when scraped. */
-export interface MetricsAccount extends AccountStatus {
-  /** Requests in flight now. */
-  readonly inflight: number;
-  /** The account's breaker, per webhook origin. */
-  readonly breakers: ReadonlyMap<string, BreakerState>;
-}
 
 /** What the metrics read when scraped, rather than being told on every change. */
 export interface MetricsSources {
   readonly queueDepth: () => number;
-  readonly accounts: () => readonly MetricsAccount[];
+  readonly accounts: () => readonly AccountStatus[];
+  readonly breakers: () => ReadonlyMap<string, BreakerState>;
+  readonly inflight: (account: string) => number;
 }
 
 /** Per-account figures for `/accounts`, counted since this process started. */
@@ -31,8 +25,11 @@ export interface AccountFigures {
   readonly backlog: ConsumerBacklog | undefined;
 }
 
-export interface Metrics extends AccountObserver {
+export interface Metrics extends DeliveryObserver {
   readonly registry: Registry;
+  /** A message was pulled from the account's consumer. */
+  received(account: string): void;
+  consumerBacklog(account: string, backlog: ConsumerBacklog): void;
   figures(account: string): AccountFigures;
   /** Drops every series of an account that was removed, so a churning directory cannot grow them. */
   forget(account: string): void;
@@ -163,7 +160,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     // Read at scrape time: setting a gauge twice per delivery was a measurable share of a drain.
     collect() {
       this.reset();
-      for (const a of sources.accounts()) this.set({ account: a.name }, a.inflight);
+      for (const a of sources.accounts()) this.set({ account: a.name }, sources.inflight(a.name));
     },
   });
   new Gauge({
@@ -202,15 +199,13 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: "streamhook_breaker_open",
-    help: "1 while an account's circuit breaker for a webhook origin is open or half-open.",
-    labelNames: ["account", "origin"] as const,
+    help: "1 while the circuit breaker of a webhook origin is open or half-open.",
+    labelNames: ["origin"] as const,
     registers,
     collect() {
       this.reset();
-      for (const a of sources.accounts()) {
-        for (const [origin, state] of a.breakers) {
-          this.set({ account: a.name, origin }, state === "closed" ? 0 : 1);
-        }
+      for (const [origin, state] of sources.breakers()) {
+        this.set({ origin }, state === "closed" ? 0 : 1);
       }
     },
   });
@@ -242,20 +237,20 @@ export function createMetrics(sources: MetricsSources): Metrics {
     consumerBacklog(name, backlog) {
       seriesOf(name).backlog = backlog;
     },
-    attempted(name: string, outcome: DeliveryOutcome, durationMs: number) {
-      const s = seriesOf(name);
+    attempted(item: InboundMessage, outcome: DeliveryOutcome, durationMs: number) {
+      const s = seriesOf(item.target.account);
       const result = attemptResult(outcome);
       s.attempts[result]++;
       s.duration.observe(durationMs / 1000);
       if (result !== "success") s.failed++;
     },
-    settled(name: string, msg: JsMsg, decision: Decision, result: SettleResult) {
-      const s = seriesOf(name);
-      switch (result) {
+    settled(item: InboundMessage, decision: Decision, settlement: Settlement) {
+      const s = seriesOf(item.target.account);
+      switch (settlement) {
         case "acked": {
           s.acked++;
           // A float of nanoseconds loses sub-microsecond precision, far below what this measures.
-          const publishedMs = msg.info.timestampNanos / 1e6;
+          const publishedMs = item.msg.info.timestampNanos / 1e6;
           s.endToEnd.observe(Math.max(0, Date.now() - publishedMs) / 1000);
           return;
         }
@@ -265,7 +260,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
         case "dead_lettered":
           s.deadLettered++;
           deadLettered.inc({
-            account: name,
+            account: item.target.account,
             reason: decision.action === "dead_letter" ? decision.reason : "unknown",
           });
       }
@@ -285,7 +280,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
       duration.remove(name);
       endToEnd.remove(name);
       // Reasons are few and known; removing one never recorded is harmless.
-      for (const reason of DEAD_LETTER_REASONS) deadLettered.remove({ account: name, reason });
+      for (const reason of [
+        "terminal_status",
+        "malformed_payload",
+        "host_not_allowed",
+        "max_attempts",
+      ] as const) {
+        deadLettered.remove({ account: name, reason });
+      }
     },
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
