@@ -4,7 +4,7 @@
 #   npm run test:matrix -- --node 20 --nats bookworm
 # --node: a Node major line (the node on PATH when it is that line, else the npm registry's
 # official binary). --nats: newest, trixie or bookworm (Debian's package of that suite).
-# Anything after `--` goes to `npm test` (e.g. a single test file).
+# Test files after `--` run instead of the whole `npm test`, e.g. `-- test/faults/receiver.test.ts`.
 set -eu
 
 say() { printf '%s\n' "test-matrix: $*" >&2; }
@@ -40,6 +40,13 @@ leg="node $(node --version), $("$nats_bin" --version)"
 say "leg: $leg"
 started=$(date +%s)
 status=0
-npm test -- "$@" || status=$?
-say "leg: $leg: npm test exited $status after $(($(date +%s) - started)) s"
+if [ $# -gt 0 ]; then
+  # Only the files named, with the reporter and the settings of `npm test`.
+  what="the files given"
+  node --import tsx --test --test-reporter=spec --test-concurrency=2 "$@" || status=$?
+else
+  what="npm test"
+  npm test || status=$?
+fi
+say "leg: $leg: $what exited $status after $(($(date +%s) - started)) s"
 exit "$status"
