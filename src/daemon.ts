@@ -6,7 +6,7 @@ import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
 import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
 import { accountDefaults } from "./config/account.js";
 import type { Config } from "./config/types.js";
-import { createCircuitBreaker } from "./delivery/breaker.js";
+import { createAckBatcher } from "./delivery/ack-batcher.js";
 import { createDeliveryWorker } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
 import { accountsReport } from "./http/accounts-report.js";
@@ -76,6 +76,17 @@ const QUEUED_PER_SLOT = 2;
  */
 const PULLED_PER_QUEUED = 8;
 
+/**
+ * Message bytes held in the queue for every byte pulled ahead. Pulled bytes only need to cover a
+ * pull request's round trip; the queue is where messages wait for a slot. With big messages
+ * behind slow receivers, the two budgets, the requests in flight and the process itself have to
+ * fit in the 400 MiB of SPEC section 10.
+ */
+const QUEUED_BYTES_PER_PULLED_BYTE = 2;
+
+/** A message's cost to its account's turn: one, plus one per this many bytes. */
+const COST_UNIT_BYTES = 4096;
+
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   // Intake stops pulling; abort cancels in-flight requests once the shutdown timeout has passed.
@@ -98,31 +109,24 @@ export function startDaemon(options: DaemonOptions): Daemon {
     // Never below what one account pulls ahead: a burst its client fetched then moves into the
     // queue at once, where it gets progress signals; the client's own buffer gets none.
     keyLimit: Math.max(QUEUED_PER_SLOT * config.delivery.concurrency, config.delivery.pullBatch),
+    capacityBytes: config.delivery.queueBytes,
+    bytesOf: (item) => item.msg.data.length,
+    // Building and signing a request costs about as much per 4 KiB as it does per message: a
+    // turn of 256 small messages, or of about one megabyte message.
+    costOf: (item) => 1 + Math.floor(item.msg.data.length / COST_UNIT_BYTES),
   });
   // The sources are read at scrape time, by when the supervisor and breaker below exist.
   const metrics = createMetrics({
     queueDepth: () => queue.size,
     accounts: () => supervisor.accounts(),
-    breakers: () => breaker.states(),
-    inflight: (account) => worker.inflightOf(account),
   });
   const client = createWebhookClient();
-  const breaker = createCircuitBreaker({
-    failureThreshold: config.breaker.failureThreshold,
-    cooldownMs: config.breaker.cooldownMs,
-    maxCooldownMs: config.breaker.maxCooldownMs,
-    onReady: (origin) => {
-      logger.info({ origin }, "circuit breaker half-open: probing the receiver");
-      queue.wake();
-    },
-  });
+  const acks = createAckBatcher();
   const worker = createDeliveryWorker({
     queue,
     client,
-    breaker,
     concurrency: config.delivery.concurrency,
     logger,
-    observer: metrics,
   });
   const supervisor = createSupervisor(
     {
@@ -130,13 +134,13 @@ export function startDaemon(options: DaemonOptions): Daemon {
       logger,
       pullBatch: config.delivery.pullBatch,
       pullBudget: PULLED_PER_QUEUED * config.delivery.queueCapacity,
+      pullBudgetBytes: Math.floor(config.delivery.queueBytes / QUEUED_BYTES_PER_PULLED_BYTE),
       userAgent: USER_AGENT,
-      idle: (account) => worker.idle(account),
-      breaker,
+      breaker: config.breaker,
+      acks,
       observer: metrics,
       backlogIntervalMs: options.backlogIntervalMs ?? 60_000,
       forget: (account) => {
-        worker.forget(account);
         metrics.forget(account);
       },
     },
@@ -192,7 +196,6 @@ export function startDaemon(options: DaemonOptions): Daemon {
             accountsReport({
               accounts: () => supervisor.accounts(),
               figures: (account) => metrics.figures(account),
-              breaker: (origin) => breaker.state(origin),
             }),
           metrics: () => metrics.scrape(),
         });
@@ -225,10 +228,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       intake.abort();
     });
     await step("release held messages", () => {
-      for (const held of queue.close()) {
-        held.release();
-        held.msg.nak();
-      }
+      for (const item of queue.close()) item.lane.handBack(item);
     });
     await step("finish in-flight deliveries", async () => {
       const timer = setTimeout(() => {
@@ -242,11 +242,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
         await working;
       } finally {
         clearTimeout(timer);
+        // The last deliveries' acks leave before the connections start draining.
+        acks.flush();
       }
     });
     await step("drain connections", () => supervisor.stopped());
     await step("close webhook client", () => client.close());
-    breaker.close();
     await step("close HTTP server", async () => {
       const server = await http.catch(() => undefined);
       await server?.close();

@@ -1,25 +1,35 @@
-import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LimitFunction } from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
-import type { CircuitBreaker } from "../delivery/breaker.js";
+import type { AckBatcher } from "../delivery/ack-batcher.js";
+import {
+  createCircuitBreaker,
+  type BreakerOptions,
+  type BreakerState,
+} from "../delivery/breaker.js";
 import type { DeadLetterPublish } from "../delivery/dead-letter.js";
-import { createDeliveryTarget, type DeliveryTarget } from "../delivery/target.js";
+import { createLane, type AttemptObserver, type Lane } from "../delivery/lane.js";
+import {
+  createSettlement,
+  type Settlement,
+  type SettlementObserver,
+} from "../delivery/settlement.js";
+import { createDeliveryTarget } from "../delivery/target.js";
 import { takesTermReason } from "../nats/server-version.js";
 import { connectAccount } from "../nats/connect.js";
 import { describeNatsError } from "../nats/describe-error.js";
 import { verifyConsumer } from "../nats/verify.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
-import { createHeldMessages, type HeldMessages } from "../pipeline/held-messages.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { sleep, waitingDelay } from "./retry.js";
 import { backlogOf, pollBacklog } from "./backlog-poller.js";
-import { refillThreshold } from "./pull-ahead.js";
+import { pullBatches, type PullBatches } from "./pull-batches.js";
 import type { AccountState, AccountStatus, ConsumerBacklog } from "./state.js";
 
 /** What an account runner tells the daemon's metrics; every method must be cheap and not throw. */
-export interface AccountObserver {
+export interface AccountObserver extends AttemptObserver, SettlementObserver {
   received(account: string): void;
   consumerBacklog(account: string, backlog: ConsumerBacklog): void;
 }
@@ -28,8 +38,10 @@ export interface AccountRunnerOptions {
   readonly account: AccountConfig;
   readonly queue: FairQueue<InboundMessage>;
   readonly logger: Logger;
-  /** Messages the consume loop pulls ahead, asked for when a session starts (see pull-ahead.ts). */
+  /** Messages the pull loop asks for at a time (see pull-ahead.ts). */
   readonly pullAhead: () => number;
+  /** Message bytes it may have pulled ahead (see pull-ahead.ts). */
+  readonly pullAheadBytes: () => number;
   readonly userAgent: string;
   /**
    * Bounds how many accounts connect at once. A thousand simultaneous handshakes starve the event
@@ -37,9 +49,9 @@ export interface AccountRunnerOptions {
    * in a fraction of that.
    */
   readonly connectSlots: LimitFunction;
-  readonly breaker: CircuitBreaker;
-  /** Resolves once none of this account's messages is in flight (see DeliveryWorker.idle). */
-  readonly idle: (account: string) => Promise<void>;
+  /** The account's circuit breaker settings; the breaker itself is the account's own. */
+  readonly breaker: Omit<BreakerOptions, "onReady">;
+  readonly acks: AckBatcher;
   readonly observer?: AccountObserver | undefined;
   /** How often the consumer's backlog is asked for while running. */
   readonly backlogIntervalMs: number;
@@ -48,6 +60,10 @@ export interface AccountRunnerOptions {
 export interface AccountRunner {
   readonly name: string;
   readonly status: AccountStatus;
+  /** Requests of this account in flight now. */
+  readonly inflight: number;
+  /** The account's breaker, per webhook origin it has used. */
+  breakers(): ReadonlyMap<string, BreakerState>;
   /** Runs until `signal` aborts: connects, verifies, pulls; waits and retries on any failure. */
   run(signal: AbortSignal): Promise<void>;
 }
@@ -76,6 +92,18 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
 
   /** False while the connection is down and the client is reconnecting. */
   let connected = true;
+  /** The lane of the session that is pulling, if any. */
+  let lane: Lane | undefined;
+  /** That session's pull requests. */
+  let pulls: PullBatches | undefined;
+  // Per account and origin: one tenant's failing receiver never holds back another's messages.
+  const breaker = createCircuitBreaker({
+    ...options.breaker,
+    onReady: (origin) => {
+      log.info({ origin }, "circuit breaker half-open: probing the receiver");
+      queue.wake();
+    },
+  });
   /** Messages pulled, over every session: tells the backlog poller whether anything happened. */
   let receivedCount = 0;
 
@@ -95,6 +123,9 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         releaseHeld();
       } else if (s.type === "reconnect" && !connected) {
         connected = true;
+        // The pull request open before the outage died with that connection: ask again now
+        // rather than after two missed heartbeats.
+        pulls?.renew();
         if (before !== undefined && status.state === "waiting") setState(before);
         before = undefined;
       }
@@ -103,10 +134,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
 
   /** Gives every message this account holds in the queue back to the broker at once. */
   function releaseHeld(): void {
-    for (const held of queue.removeKey(account.name)) {
-      held.release();
-      nakQuietly(held.msg);
-    }
+    for (const item of queue.removeKey(account.name)) item.lane.handBack(item);
   }
 
   async function session(nc: NatsConnection, signal: AbortSignal): Promise<void> {
@@ -122,10 +150,25 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       await Promise.race([untilAborted(signal), nc.closed()]);
       return;
     }
-    // ack_wait is in nanoseconds; the server's default is 30 s.
-    const ackWaitMs = Math.floor((verified.consumer.config.ack_wait ?? 30_000_000_000) / 1_000_000);
-    const held = createHeldMessages(ackWaitMs);
     const { observer } = options;
+    const settlement = createSettlement({
+      target,
+      publishDeadLetter: deadLetterPublisher(verified.js),
+      termWithReason: takesTermReason(nc.info?.version),
+      ack: options.acks.ack,
+      logger: log,
+      observer,
+    });
+    const sessionLane = createLane({
+      target,
+      breaker,
+      settlement,
+      // ack_wait is in nanoseconds; the server's default is 30 s.
+      ackWaitMs: Math.floor((verified.consumer.config.ack_wait ?? 30_000_000_000) / 1_000_000),
+      flushAcks: options.acks.flush,
+      logger: log,
+      observer,
+    });
     const polling = new AbortController();
     let poller: Promise<void> = Promise.resolve();
     if (observer !== undefined) {
@@ -147,40 +190,43 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         polling.signal,
       );
     }
+    lane = sessionLane;
     try {
-      await pull(nc, verified.js, target, held, signal);
+      await pull(nc, verified.js, verified.stream, sessionLane, settlement, signal);
     } finally {
       polling.abort();
       await poller;
       releaseHeld();
       // In-flight messages still need progress signals until their deliveries settle, and they
       // settle through this connection, which closes only after this.
-      await options.idle(account.name);
-      held.close();
+      await sessionLane.idle();
+      sessionLane.close();
+      lane = undefined;
     }
   }
 
   async function pull(
     nc: NatsConnection,
     js: JetStreamClient,
-    target: DeliveryTarget,
-    held: HeldMessages,
+    stream: StreamInfo,
+    lane: Lane,
+    settlement: Settlement,
     signal: AbortSignal,
   ): Promise<void> {
     const consumer = await js.consumers.get(account.stream, account.consumer);
-    const pullWindow = options.pullAhead();
-    const messages = await consumer.consume({
-      max_messages: pullWindow,
-      threshold_messages: refillThreshold(pullWindow),
+    const messages = pullBatches({
+      consumer,
+      size: () => ({ messages: options.pullAhead(), bytes: options.pullAheadBytes() }),
+      // Until a message was seen, the stream's average stands in for the largest one.
+      initialLargest: Math.ceil(stream.state.bytes / Math.max(1, stream.state.messages)),
+      maxPayload: nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
       // An idle account costs one pull per `expires` and a heartbeat per half of it; with a
       // thousand accounts the client's 30 s default is what keeps an idle daemon busy. A pull
-      // still open is renewed at once when messages flow, and a lost connection is noticed by
-      // the client's own pings and status events, not by these heartbeats.
-      expires: PULL_EXPIRES_MS,
-      abort_on_missing_resource: true,
+      // is renewed at once when its batch is taken, and after a reconnect.
+      expiresMs: PULL_EXPIRES_MS,
+      logger: log,
     });
-    const publishDeadLetter = deadLetterPublisher(js);
-    const termWithReason = takesTermReason(nc.info?.version);
+    pulls = messages;
     // On a stop, the messages the client has already buffered are handed back as well, rather
     // than left to come back after ack_wait: the loop runs on for a moment, handing back each
     // message, then ends. (The client's pending count cannot tell when its buffer is empty.)
@@ -202,7 +248,6 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     void nc.closed().then((error) => {
       messages.stop(new SessionEndedError("connection closed", { cause: error }));
     });
-    const statuses = watchStatus(messages.status(), log);
     setState("running");
     try {
       for await (const msg of messages) {
@@ -211,47 +256,41 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         if (stopping() || !connected) {
           // The pull still open would get an at-once nak straight back; a short delay lets it
           // reach the next session (or another replica) instead.
-          nakQuietly(msg, HAND_BACK_DELAY_MS);
+          settlement.handBack(msg, HAND_BACK_DELAY_MS);
           continue;
         }
-        const release = held.hold(msg);
+        const { origin } = lane.target;
         // While the receiver's breaker is open this account stops pulling; the one message in
         // hand is held with progress signals meanwhile. Checked first, so the usual case costs
         // no promise.
-        if (options.breaker.state(target.origin) === "open") {
-          await options.breaker.ready(target.origin, signal);
-        }
+        const item = lane.admit(msg);
+        if (breaker.state(origin) === "open") await breaker.ready(origin, signal);
         try {
-          await queue.push(account.name, {
-            target,
-            msg,
-            publishDeadLetter,
-            termWithReason,
-            receivedAt: Date.now(),
-            release,
-          });
+          await queue.push(account.name, item);
         } catch {
           // Let go while waiting for room (shutdown, removal, a lost connection): the broker gets
           // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
-          release();
-          nakQuietly(msg);
+          lane.handBack(item);
         }
       }
     } finally {
       signal.removeEventListener("abort", stop);
       clearTimeout(handBack);
+      pulls = undefined;
     }
-    const ended = await messages.closed();
-    await statuses;
-    if (!signal.aborted) {
-      throw ended instanceof Error ? ended : new SessionEndedError("the consume loop ended");
-    }
+    if (!signal.aborted) throw new SessionEndedError("the pull loop ended");
   }
 
   return {
     name: account.name,
     get status() {
       return status;
+    },
+    get inflight() {
+      return lane?.inflight ?? 0;
+    },
+    breakers() {
+      return breaker.states();
     },
     async run(signal) {
       // A function, not the property, because TypeScript narrows `signal.aborted` across awaits.
@@ -279,6 +318,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
         }
         if (!stopped()) await sleep(waitingDelay(Math.max(0, failures - 1)), signal);
       }
+      breaker.close();
       setState("stopped");
     },
   };
@@ -295,6 +335,9 @@ function deadLetterPublisher(js: JetStreamClient): DeadLetterPublish {
   };
 }
 
+/** nats-server's default `max_payload`, for a server that did not say. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 /** How long one pull request stays open at the server; heartbeats come every half of it. */
 const PULL_EXPIRES_MS = 60_000;
 
@@ -302,14 +345,6 @@ const PULL_EXPIRES_MS = 60_000;
 const HAND_BACK_DELAY_MS = 1_000;
 /** How long a stopping session keeps handing back what its client had buffered. */
 const HAND_BACK_WINDOW_MS = 100;
-
-function nakQuietly(msg: JsMsg, delayMs?: number): void {
-  try {
-    msg.nak(delayMs);
-  } catch {
-    // The connection is already gone; JetStream redelivers after ack_wait.
-  }
-}
 
 function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -324,20 +359,6 @@ function untilAborted(signal: AbortSignal): Promise<void> {
       );
     }
   });
-}
-
-async function watchStatus(statuses: AsyncIterable<{ type: string }>, log: Logger): Promise<void> {
-  for await (const s of statuses) {
-    if (
-      s.type === "heartbeats_missed" ||
-      s.type === "consumer_not_found" ||
-      s.type === "stream_not_found"
-    ) {
-      log.warn({ status: s }, "consumer status");
-    } else if (s.type !== "next" && s.type !== "heartbeat" && s.type !== "debug") {
-      log.debug({ status: s }, "consumer status");
-    }
-  }
 }
 
 async function closeConnection(nc: NatsConnection, log: Logger): Promise<void> {

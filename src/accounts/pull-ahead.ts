@@ -17,13 +17,15 @@ export function pullAhead(pullBatch: number, budget: number, accounts: number): 
 }
 
 /**
- * How many messages of a window may still be on their way when the account asks for more. The
- * client's default is three quarters, so each pull request asks for a quarter of the window: with
- * a hundred accounts of 81, a request every 20 messages, and nats-server's work on pull requests
- * grew with the number of accounts. Asking when a quarter is still on its way makes requests
- * three times larger and leaves a quarter of the window (64 messages of a full batch, 8 of the
- * smallest window) to cover the request's round trip.
+ * Room for a message's subject and headers beside its payload: a pull's `max_bytes` counts the
+ * whole message, and a message that does not fit is never delivered to that pull at all.
  */
-export function refillThreshold(window: number): number {
-  return Math.max(1, Math.floor(window / 4));
+export const PULL_BYTES_OVERHEAD = 64 * 1024;
+
+/**
+ * Message bytes an account may have pulled ahead: its share of `budget` (`delivery.queue_bytes`),
+ * shared out like the message budget.
+ */
+export function pullAheadBytes(budget: number, accounts: number): number {
+  return Math.max(1, Math.floor(budget / Math.max(1, accounts)));
 }

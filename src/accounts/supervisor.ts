@@ -1,12 +1,13 @@
 import pLimit from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
-import type { CircuitBreaker } from "../delivery/breaker.js";
+import type { AckBatcher } from "../delivery/ack-batcher.js";
+import type { BreakerOptions, BreakerState } from "../delivery/breaker.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { createAccountRunner, type AccountObserver, type AccountRunner } from "./account-runner.js";
 import type { DirectoryAccount } from "./directory.js";
-import { pullAhead } from "./pull-ahead.js";
+import { pullAhead, pullAheadBytes } from "./pull-ahead.js";
 import type { AccountStatus } from "./state.js";
 
 export interface SupervisorOptions {
@@ -16,14 +17,19 @@ export interface SupervisorOptions {
   readonly pullBatch: number;
   /** Messages pulled ahead by all accounts together, shared out as in pull-ahead.ts. */
   readonly pullBudget: number;
+  /** Message bytes pulled ahead by all accounts together, likewise. */
+  readonly pullBudgetBytes: number;
   readonly userAgent: string;
-  readonly idle: (account: string) => Promise<void>;
-  readonly breaker: CircuitBreaker;
+  /** Every account's breaker settings; each account has breakers of its own. */
+  readonly breaker: Omit<BreakerOptions, "onReady">;
+  readonly acks: AckBatcher;
   readonly observer?: AccountObserver | undefined;
   readonly backlogIntervalMs: number;
   /** Called once a removed account has stopped, to drop what was kept about it. */
   readonly forget?: ((account: string) => void) | undefined;
 }
+
+const NO_BREAKERS: ReadonlyMap<string, BreakerState> = new Map();
 
 /** Accounts connecting and verifying at the same time; see AccountRunnerOptions.connectSlots. */
 const CONNECTS_AT_ONCE = 32;
@@ -34,6 +40,10 @@ export interface SupervisedAccount extends AccountStatus {
   readonly config: AccountConfig | undefined;
   /** A newer configuration that could not be used; the account keeps its last valid one. */
   readonly configError: string | undefined;
+  /** Requests in flight now. */
+  readonly inflight: number;
+  /** The account's breaker, per webhook origin. */
+  readonly breakers: ReadonlyMap<string, BreakerState>;
 }
 
 export interface Supervisor {
@@ -79,12 +89,16 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
       controller.abort();
     };
     signal.addEventListener("abort", stop, { once: true });
+    // A change that finished waiting for the old runner after shutdown began: an abort that
+    // already happened fires no event, and the new runner would run on with its connection.
+    if (signal.aborted) stop();
     const runner = createAccountRunner({
       ...options,
       account,
       connectSlots,
       // Read when the session starts pulling, by when a directory scan has added every account.
       pullAhead: () => pullAhead(options.pullBatch, options.pullBudget, entries.size),
+      pullAheadBytes: () => pullAheadBytes(options.pullBudgetBytes, entries.size),
     });
     entry.runner = runner;
     entry.controller = controller;
@@ -203,6 +217,8 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
           source: entry.source,
           config: entry.config,
           configError: entry.configError,
+          inflight: entry.runner?.inflight ?? 0,
+          breakers: entry.runner?.breakers() ?? NO_BREAKERS,
         };
       });
     },

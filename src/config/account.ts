@@ -106,6 +106,7 @@ export function resolveAccount(
       terminalStatuses: d.terminal_statuses ?? globals.delivery.terminalStatuses,
     },
     maxRetryAfterMs: globals.delivery.maxRetryAfterMs,
+    maxMessageBytes: globals.delivery.maxMessageBytes,
     dlqSubject: raw.dlq_subject ?? globals.dlqSubject,
     paused: raw.paused ?? false,
   };

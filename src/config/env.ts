@@ -29,6 +29,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   STREAMHOOK_DELIVERY_TERMINAL_STATUSES: "delivery.terminal_statuses",
   STREAMHOOK_DELIVERY_PULL_BATCH: "delivery.pull_batch",
   STREAMHOOK_DELIVERY_QUEUE_CAPACITY: "delivery.queue_capacity",
+  STREAMHOOK_DELIVERY_QUEUE_BYTES: "delivery.queue_bytes",
+  STREAMHOOK_DELIVERY_MAX_MESSAGE_BYTES: "delivery.max_message_bytes",
   STREAMHOOK_BREAKER_FAILURE_THRESHOLD: "breaker.failure_threshold",
   STREAMHOOK_BREAKER_COOLDOWN: "breaker.cooldown",
   STREAMHOOK_BREAKER_MAX_COOLDOWN: "breaker.max_cooldown",

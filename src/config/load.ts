@@ -89,6 +89,8 @@ function globalsOf(raw: RawConfig, tls: TlsConfig | undefined): AccountDefaults 
       terminalStatuses: d.terminal_statuses,
       pullBatch: d.pull_batch,
       queueCapacity: d.queue_capacity,
+      queueBytes: d.queue_bytes,
+      maxMessageBytes: d.max_message_bytes,
     },
     dlqSubject: raw.dlq.subject,
   };

@@ -70,6 +70,8 @@ export const configSchema = z.strictObject({
       terminal_statuses: statusList.default([400, 410, 413, 415, 422]),
       pull_batch: integer(1).default(256),
       queue_capacity: integer(1).default(1024),
+      queue_bytes: integer(1).default(64 * 1024 * 1024),
+      max_message_bytes: integer(1).default(1024 * 1024),
     })
     .prefault({}),
   breaker: z

@@ -26,6 +26,10 @@ export interface DeliveryConfig extends AccountDeliveryConfig {
   maxRetryAfterMs: number;
   pullBatch: number;
   queueCapacity: number;
+  /** Message bytes held in the queue, all accounts. */
+  queueBytes: number;
+  /** A message larger than this is dead-lettered as `too_large`. */
+  maxMessageBytes: number;
 }
 
 export interface TlsConfig {
@@ -50,6 +54,7 @@ export interface AccountConfig {
   webhook: WebhookConfig & { url: string };
   delivery: AccountDeliveryConfig;
   maxRetryAfterMs: number;
+  maxMessageBytes: number;
   /** Still a template, with `{account}`, `{tenant}` and `{stream}`. */
   dlqSubject: string | undefined;
   paused: boolean;

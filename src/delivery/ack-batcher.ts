@@ -10,7 +10,7 @@ export interface AckBatcher {
   /** A plain function, so it can be handed on without its object. */
   readonly ack: (msg: JsMsg) => void;
   /** Sends what is pending now, e.g. before an account's connection closes. */
-  flush(): void;
+  readonly flush: () => void;
 }
 
 export function createAckBatcher(): AckBatcher {

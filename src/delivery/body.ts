@@ -52,22 +52,73 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Sets the account's tenant on an object; the account's value always wins over the payload's. */
-function stamp(object: JsonObject, target: BodyTarget): JsonObject {
-  if (target.tenantId === undefined) return object;
-  if (target.tenantField === "__proto__") {
-    // The one name whose assignment would set the prototype instead of a field.
-    Object.defineProperty(object, target.tenantField, {
-      value: target.tenantId,
+/**
+ * Whether two member names are equal ignoring case, code point by code point: what decoders that
+ * match names case-insensitively (Go's encoding/json, with simple Unicode case folding) take as
+ * the same member. Comparing both the lower- and the upper-case forms of each code point covers
+ * the folds that lower-casing alone misses (the long s, the Kelvin sign); it also matches a few
+ * pairs that folding keeps apart (the dotless i), which only removes more.
+ */
+export function foldEquals(a: string, b: string): boolean {
+  if (a === b) return true;
+  // Simple folding never maps between the basic and the astral planes, so lengths must agree;
+  // code points, not code units, are what fold.
+  if (a.length !== b.length) return false;
+  const left = Array.from(a);
+  const right = Array.from(b);
+  if (left.length !== right.length) return false;
+  for (let i = 0; i < left.length; i++) {
+    const x = left[i] ?? "";
+    const y = right[i] ?? "";
+    if (x === y) continue;
+    if (x.toLowerCase() !== y.toLowerCase() && x.toUpperCase() !== y.toUpperCase()) return false;
+  }
+  return true;
+}
+
+/** Whether the object has a member that a receiver could take for the tenant field. */
+function hasTenantMember(object: JsonObject, field: string): boolean {
+  for (const key in object) if (foldEquals(key, field)) return true;
+  return false;
+}
+
+/** Sets `key` as an own member, even `__proto__`, whose assignment would set the prototype. */
+function setMember(object: JsonObject, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(object, key, {
+      value,
       enumerable: true,
       writable: true,
       configurable: true,
     });
   } else {
-    // A plain assignment keeps the object in V8's fast mode; defineProperty made stringify slow.
-    object[target.tenantField] = target.tenantId;
+    object[key] = value;
   }
-  return object;
+}
+
+/**
+ * The object with the account's tenant as its first member and every member a receiver could
+ * take for the tenant field (any case) removed: the account's value is the only one left, so no
+ * decoder can pick the payload's own instead.
+ */
+function stamp(object: JsonObject, target: BodyTarget): JsonObject {
+  if (target.tenantId === undefined) return object;
+  const out: JsonObject = {};
+  setMember(out, target.tenantField, target.tenantId);
+  for (const key in object) {
+    if (!foldEquals(key, target.tenantField)) setMember(out, key, object[key]);
+  }
+  return out;
+}
+
+/** JSON.stringify, or why it could not (a cycle is impossible here; depth overflows the stack). */
+function serialise(value: unknown): BodyResult {
+  try {
+    return { ok: true, body: Buffer.from(JSON.stringify(value)) };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: `payload cannot be re-serialised: ${why}` };
+  }
 }
 
 const OPEN_BRACE = 0x7b;
@@ -125,10 +176,10 @@ export function buildBody(msg: MessageView, target: BodyTarget, id: string): Bod
         body: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength),
       };
     }
-    // A payload that names a tenant itself (or repeats the field) is re-serialised with the
-    // account's value over it; JSON.parse is what decides whether the field is there.
-    if (target.tenantField === "__proto__" || Object.hasOwn(object, target.tenantField)) {
-      return { ok: true, body: Buffer.from(JSON.stringify(stamp(object, target))) };
+    // A payload that names a tenant itself, in any case, is re-serialised without it; the others
+    // keep their bytes, with the account's member inserted.
+    if (target.tenantField === "__proto__" || hasTenantMember(object, target.tenantField)) {
+      return serialise(stamp(object, target));
     }
     return { ok: true, body: withStampFirst(msg.data, object, target.tenantStamp) };
   }
@@ -147,5 +198,5 @@ export function buildBody(msg: MessageView, target: BodyTarget, id: string): Bod
   } else {
     envelope.data_base64 = Buffer.from(msg.data).toString("base64");
   }
-  return { ok: true, body: Buffer.from(JSON.stringify(envelope)) };
+  return serialise(envelope);
 }

@@ -19,6 +19,11 @@ export interface CircuitBreaker {
   allows(origin: string, take?: boolean): boolean;
   /** Records a request's result: `true` the receiver is up, `false` a retryable failure. */
   record(origin: string, up: boolean): void;
+  /**
+   * A request that `allows(origin, true)` let start never reached the receiver (it was refused
+   * before it left): it says nothing, and a half-open origin's probe slot is free again.
+   */
+  abandon(origin: string): void;
   /** Milliseconds until `origin` may be probed; 0 when closed. */
   remainingMs(origin: string): number;
   /** Resolves once `origin` is not open (closed, or ready for its probe), or `signal` aborts. */
@@ -97,7 +102,10 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
     },
     allows(origin, take = false) {
       if (!enabled) return true;
-      const c = circuit(origin);
+      // Asked before every request: an origin that never failed has no circuit to look at.
+      const known = circuits.get(origin);
+      if (known === undefined || known.state === "closed") return true;
+      const c = known;
       refresh(c);
       if (c.state === "closed") return true;
       if (c.state === "open" || c.probing) return false;
@@ -129,6 +137,12 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
       } else if (c.state === "closed" && c.failures >= options.failureThreshold) {
         open(origin, c, options.cooldownMs);
       }
+    },
+    abandon(origin) {
+      const c = circuits.get(origin);
+      if (c?.probing !== true) return;
+      c.probing = false;
+      options.onReady?.(origin);
     },
     remainingMs(origin) {
       const c = circuits.get(origin);

@@ -13,9 +13,10 @@ export type DeadLetterPublish = (
 ) => Promise<void>;
 
 /**
- * The DLQ copy of a message: its original data and headers, plus why it was given up on. The
- * webhook-id becomes the `Nats-Msg-Id`, so a message dead-lettered twice (a redelivery after the
- * DLQ publish succeeded but the term was lost) is stored once by the DLQ stream.
+ * The DLQ copy of a message: its original data and headers but for the `Nats-*` ones, plus why
+ * it was given up on. The webhook-id becomes the `Nats-Msg-Id`, so a message dead-lettered twice
+ * (a redelivery after the DLQ publish succeeded but the term was lost) is stored once by the DLQ
+ * stream.
  */
 export function deadLetterHeaders(
   msg: Pick<JsMsg, "headers" | "subject" | "seq" | "info">,
@@ -26,6 +27,9 @@ export function deadLetterHeaders(
   const original = msg.headers;
   if (original !== undefined) {
     for (const key of original.keys()) {
+      // The original's control headers (Nats-Msg-Id, Nats-Expected-Stream, ...) would steer the
+      // DLQ publish itself: an expectation meant for the original stream fails it forever.
+      if (key.toLowerCase().startsWith("nats-")) continue;
       for (const value of original.values(key)) out.append(key, value);
     }
   }

@@ -1,8 +1,16 @@
 import { backoffDelay, parseRetryAfter, type Random } from "./backoff.js";
 import type { DeliveryOutcome } from "./outcome.js";
 
-export type DeadLetterReason =
-  "terminal_status" | "malformed_payload" | "host_not_allowed" | "max_attempts";
+export const DEAD_LETTER_REASONS = [
+  "terminal_status",
+  "malformed_payload",
+  "host_not_allowed",
+  "invalid_request",
+  "too_large",
+  "max_attempts",
+] as const;
+
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 export type Decision =
   | { readonly action: "ack" }
@@ -48,6 +56,8 @@ export function decide(policy: DecisionPolicy, input: DecisionInput): Decision {
   switch (outcome.kind) {
     case "malformed_payload":
     case "host_not_allowed":
+    case "invalid_request":
+    case "too_large":
       return { action: "dead_letter", reason: outcome.kind, error: outcome.error };
     case "response": {
       const { status } = outcome;

@@ -4,7 +4,11 @@ export type DeliveryOutcome =
   | { readonly kind: "timeout"; readonly error: string }
   | { readonly kind: "network_error"; readonly error: string }
   | { readonly kind: "malformed_payload"; readonly error: string }
-  | { readonly kind: "host_not_allowed"; readonly error: string };
+  | { readonly kind: "host_not_allowed"; readonly error: string }
+  /** Larger than `delivery.max_message_bytes`: never attempted. */
+  | { readonly kind: "too_large"; readonly error: string }
+  /** Raised before the request left the process: publisher bytes undici refused, or a bug. */
+  | { readonly kind: "invalid_request"; readonly error: string };
 
 /**
  * Whether an outcome says the receiver is not accepting requests right now: what counts towards
@@ -24,6 +28,8 @@ export function isRetryable(
       return true;
     case "malformed_payload":
     case "host_not_allowed":
+    case "too_large":
+    case "invalid_request":
       return false;
   }
 }

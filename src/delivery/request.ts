@@ -1,10 +1,8 @@
 import type { JsMsg } from "@nats-io/jetstream";
-import { Match } from "@nats-io/transport-node";
 import { buildBody } from "./body.js";
+import { subjectHeader, traceHeaders } from "./header-values.js";
 import type { DeliveryTarget } from "./target.js";
 import { webhookId } from "./webhook-id.js";
-
-const TRACE_HEADERS = ["traceparent", "tracestate"] as const;
 
 export type PreparedRequest =
   | {
@@ -32,7 +30,7 @@ export function prepareRequest(
     "webhook-timestamp",
     String(timestamp),
     "streamhook-subject",
-    msg.subject,
+    subjectHeader(msg.subject),
     "streamhook-sequence",
     String(msg.seq),
     "streamhook-attempt",
@@ -41,12 +39,6 @@ export function prepareRequest(
   if (target.signer !== undefined) {
     headers.push("webhook-signature", target.signer.sign(id, timestamp, built.body));
   }
-  const natsHeaders = msg.headers;
-  if (natsHeaders !== undefined) {
-    for (const name of TRACE_HEADERS) {
-      const value = natsHeaders.get(name, Match.IgnoreCase);
-      if (value !== "") headers.push(name, value);
-    }
-  }
+  if (msg.headers !== undefined) headers.push(...traceHeaders(msg.headers));
   return { ok: true, id, headers, body: built.body };
 }

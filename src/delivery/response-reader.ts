@@ -6,6 +6,11 @@ export class ResponseTooLargeError extends Error {
   override readonly name = "ResponseTooLargeError";
 }
 
+/** The attempt's deadline passed; its connection is cut, which ends the request. */
+export class DeadlineExceededError extends Error {
+  override readonly name = "DeadlineExceededError";
+}
+
 /**
  * Reads one webhook response straight off undici's dispatcher: the status, the first
  * `retry-after`, and the body counted and dropped as it arrives. `request()` would wrap every
@@ -13,8 +18,9 @@ export class ResponseTooLargeError extends Error {
  * wrapper cost about as much as signing the request.
  *
  * Reports exactly once: when the body ends, when it passes `maxBody` (the outcome is the status,
- * and the connection is cut so a receiver that sends megabytes gets no keep-alive), or when the
- * request fails before either (timeouts, resets, shutdown).
+ * and the connection is cut so a receiver that sends megabytes gets no keep-alive), when the
+ * attempt's deadline passes (`expire`), or when the request fails before any of these (resets,
+ * shutdown).
  */
 export class ResponseReader implements Dispatcher.DispatchHandler {
   readonly #maxBody: number;
@@ -24,6 +30,8 @@ export class ResponseReader implements Dispatcher.DispatchHandler {
   #retryAfter: string | undefined;
   #received = 0;
   #reported = false;
+  #controller: Dispatcher.DispatchController | undefined;
+  #expired = false;
 
   constructor(
     maxBody: number,
@@ -35,8 +43,34 @@ export class ResponseReader implements Dispatcher.DispatchHandler {
     this.#classify = classify;
   }
 
-  onRequestStart(): void {
-    // Nothing to set up: the request carries no state of its own.
+  get reported(): boolean {
+    return this.#reported;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Expired while it waited for a connection: it never reaches the receiver.
+    if (this.#expired) controller.abort(new DeadlineExceededError("deadline passed"));
+    else this.#controller = controller;
+  }
+
+  /**
+   * The attempt's deadline: a status line that arrived in time decides the outcome, and the rest
+   * of its body is not waited for; without one, the attempt timed out. Either way the connection
+   * is cut, so a receiver that trickles bytes or loops on `1xx` holds nothing longer.
+   */
+  expire(deadlineMs: number): void {
+    if (this.#reported) return;
+    this.#expired = true;
+    if (this.#status >= 200) {
+      this.#reportResponse();
+    } else {
+      this.#reported = true;
+      this.#report({
+        kind: "timeout",
+        error: `no response within the deadline of ${deadlineMs} ms`,
+      });
+    }
+    this.#controller?.abort(new DeadlineExceededError(`deadline of ${deadlineMs} ms passed`));
   }
 
   onResponseStart(

@@ -36,6 +36,8 @@ export interface DeliveryTarget {
   readonly staticHeaderList: readonly string[];
   readonly policy: DecisionPolicy;
   readonly accountConcurrency: number;
+  /** Larger messages are dead-lettered as `too_large` without an attempt. */
+  readonly maxMessageBytes: number;
   readonly dlqSubject: string | undefined;
 }
 
@@ -118,6 +120,7 @@ export function createDeliveryTarget(inputs: TargetInputs): DeliveryTarget {
       maxDeliver: inputs.consumerMaxDeliver,
     },
     accountConcurrency: delivery.accountConcurrency,
+    maxMessageBytes: account.maxMessageBytes,
     dlqSubject:
       account.dlqSubject === undefined ? undefined : renderDlqSubject(account.dlqSubject, account),
   };

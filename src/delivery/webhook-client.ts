@@ -45,19 +45,69 @@ function describeError(error: unknown): string {
   return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
+/**
+ * Errors undici raises while building a request, before a byte leaves: bytes it refuses in a
+ * header, a path or a body. They say nothing about the receiver and would fail every retry.
+ */
+const INVALID_REQUEST_CODES = new Set([
+  "UND_ERR_INVALID_ARG",
+  "UND_ERR_NOT_SUPPORTED",
+  "ERR_INVALID_ARG_TYPE",
+  "ERR_INVALID_ARG_VALUE",
+  "ERR_INVALID_CHAR",
+  "ERR_INVALID_HTTP_TOKEN",
+]);
+
 function classify(error: unknown): DeliveryOutcome {
-  if (TIMEOUT_CODES.has(errorCode(error) ?? "")) {
-    return { kind: "timeout", error: describeError(error) };
+  const code = errorCode(error) ?? "";
+  if (TIMEOUT_CODES.has(code)) return { kind: "timeout", error: describeError(error) };
+  if (INVALID_REQUEST_CODES.has(code)) {
+    return { kind: "invalid_request", error: describeError(error) };
   }
   return { kind: "network_error", error: describeError(error) };
 }
 
+/** How often attempts are checked against their deadlines: the most one can outlive it by. */
+const DEADLINE_TICK_MS = 100;
+/** undici's own timers are set this much later than the deadline, so that it decides. */
+const BACKSTOP_MS = 1_000;
+
 /**
  * Webhook HTTP client on undici's pooled, keep-alive dispatcher. One agent per connection limit
  * (in practice one), each holding a pool per origin.
+ *
+ * Every attempt has one deadline, `timeoutMs` from its start, for connect, status line and body
+ * together. undici's own timers cannot give that: the header timer restarts at every `1xx`
+ * response and the body timer at every chunk. One sweep over the attempts in flight every
+ * 100 ms does, at the cost of a set insertion per request rather than a timer per request.
  */
 export function createWebhookClient(): WebhookClient {
   const agents = new Map<number, Agent>();
+  const inflight = new Map<ResponseReader, { readonly deadline: number; readonly ms: number }>();
+  let sweeper: NodeJS.Timeout | undefined;
+
+  const sweep = (): void => {
+    const now = performance.now();
+    for (const [reader, { deadline, ms }] of inflight) {
+      if (deadline <= now) reader.expire(ms);
+    }
+  };
+
+  function track(reader: ResponseReader, timeoutMs: number): void {
+    inflight.set(reader, { deadline: performance.now() + timeoutMs, ms: timeoutMs });
+    if (sweeper === undefined) {
+      sweeper = setInterval(sweep, DEADLINE_TICK_MS);
+      sweeper.unref();
+    }
+  }
+
+  function untrack(reader: ResponseReader): void {
+    inflight.delete(reader);
+    if (inflight.size === 0 && sweeper !== undefined) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  }
 
   function agentFor(maxConnections: number): Agent {
     let agent = agents.get(maxConnections);
@@ -75,10 +125,16 @@ export function createWebhookClient(): WebhookClient {
   return {
     post(request) {
       return new Promise((resolve) => {
+        const reader = new ResponseReader(
+          MAX_RESPONSE_BODY,
+          (outcome) => {
+            untrack(reader);
+            resolve(outcome);
+          },
+          classify,
+        );
+        track(reader, request.timeoutMs);
         try {
-          // undici's own timers, not an AbortController and a timer per request: on the hot
-          // path those cost more than the HMAC. A receiver that sends headers in time and then
-          // stalls is cut off by the body timeout.
           agentFor(request.maxConnections).dispatch(
             {
               origin: request.url.origin,
@@ -87,13 +143,15 @@ export function createWebhookClient(): WebhookClient {
               // undici reads the list and never changes it; its type just does not say readonly.
               headers: request.headers as string[],
               body: request.body,
-              headersTimeout: request.timeoutMs,
-              bodyTimeout: request.timeoutMs,
+              // A backstop only: the deadline fires first and decides.
+              headersTimeout: request.timeoutMs + BACKSTOP_MS,
+              bodyTimeout: request.timeoutMs + BACKSTOP_MS,
             },
-            new ResponseReader(MAX_RESPONSE_BODY, resolve, classify),
+            reader,
           );
         } catch (error) {
-          // Refused before it started, e.g. by a client already closed.
+          // Refused before anything left the process: invalid header bytes, a closed client.
+          untrack(reader);
           resolve(classify(error));
         }
       });

@@ -21,7 +21,6 @@ export interface AccountReport {
 export interface AccountsReportSources {
   readonly accounts: () => SupervisedAccount[];
   readonly figures: (account: string) => AccountFigures;
-  readonly breaker: (origin: string) => BreakerState;
 }
 
 function originOf(url: string): string | undefined {
@@ -52,7 +51,7 @@ export function accountsReport(sources: AccountsReportSources): AccountReport[] 
       delivered: figures.delivered,
       failed: figures.failed,
       dead_lettered: figures.deadLettered,
-      breaker: origin === undefined ? "closed" : sources.breaker(origin),
+      breaker: (origin === undefined ? undefined : a.breakers.get(origin)) ?? "closed",
     };
   });
 }

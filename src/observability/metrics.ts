@@ -1,19 +1,25 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { AccountStatus, ConsumerBacklog } from "../accounts/state.js";
 import type { BreakerState } from "../delivery/breaker.js";
-import type { Decision } from "../delivery/decision.js";
+import type { JsMsg } from "@nats-io/jetstream";
+import type { AccountObserver } from "../accounts/account-runner.js";
+import { DEAD_LETTER_REASONS, type Decision } from "../delivery/decision.js";
 import type { DeliveryOutcome } from "../delivery/outcome.js";
-import type { Settlement } from "../delivery/settle.js";
-import type { DeliveryObserver } from "../delivery/worker.js";
-import type { InboundMessage } from "../pipeline/inbound-message.js";
+import type { SettleResult } from "../delivery/settlement.js";
 import { createAccountHistogram, type HistogramSeries } from "./account-histogram.js";
+
+/** An account as the metrics read it when scraped. */
+export interface MetricsAccount extends AccountStatus {
+  /** Requests in flight now. */
+  readonly inflight: number;
+  /** The account's breaker, per webhook origin. */
+  readonly breakers: ReadonlyMap<string, BreakerState>;
+}
 
 /** What the metrics read when scraped, rather than being told on every change. */
 export interface MetricsSources {
   readonly queueDepth: () => number;
-  readonly accounts: () => readonly AccountStatus[];
-  readonly breakers: () => ReadonlyMap<string, BreakerState>;
-  readonly inflight: (account: string) => number;
+  readonly accounts: () => readonly MetricsAccount[];
 }
 
 /** Per-account figures for `/accounts`, counted since this process started. */
@@ -25,11 +31,8 @@ export interface AccountFigures {
   readonly backlog: ConsumerBacklog | undefined;
 }
 
-export interface Metrics extends DeliveryObserver {
+export interface Metrics extends AccountObserver {
   readonly registry: Registry;
-  /** A message was pulled from the account's consumer. */
-  received(account: string): void;
-  consumerBacklog(account: string, backlog: ConsumerBacklog): void;
   figures(account: string): AccountFigures;
   /** Drops every series of an account that was removed, so a churning directory cannot grow them. */
   forget(account: string): void;
@@ -160,7 +163,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     // Read at scrape time: setting a gauge twice per delivery was a measurable share of a drain.
     collect() {
       this.reset();
-      for (const a of sources.accounts()) this.set({ account: a.name }, sources.inflight(a.name));
+      for (const a of sources.accounts()) this.set({ account: a.name }, a.inflight);
     },
   });
   new Gauge({
@@ -199,13 +202,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: "streamhook_breaker_open",
-    help: "1 while the circuit breaker of a webhook origin is open or half-open.",
-    labelNames: ["origin"] as const,
+    help: "1 while an account's circuit breaker for a webhook origin is open or half-open.",
+    labelNames: ["account", "origin"] as const,
     registers,
     collect() {
       this.reset();
-      for (const [origin, state] of sources.breakers()) {
-        this.set({ origin }, state === "closed" ? 0 : 1);
+      for (const a of sources.accounts()) {
+        for (const [origin, state] of a.breakers) {
+          this.set({ account: a.name, origin }, state === "closed" ? 0 : 1);
+        }
       }
     },
   });
@@ -237,20 +242,20 @@ export function createMetrics(sources: MetricsSources): Metrics {
     consumerBacklog(name, backlog) {
       seriesOf(name).backlog = backlog;
     },
-    attempted(item: InboundMessage, outcome: DeliveryOutcome, durationMs: number) {
-      const s = seriesOf(item.target.account);
+    attempted(name: string, outcome: DeliveryOutcome, durationMs: number) {
+      const s = seriesOf(name);
       const result = attemptResult(outcome);
       s.attempts[result]++;
       s.duration.observe(durationMs / 1000);
       if (result !== "success") s.failed++;
     },
-    settled(item: InboundMessage, decision: Decision, settlement: Settlement) {
-      const s = seriesOf(item.target.account);
-      switch (settlement) {
+    settled(name: string, msg: JsMsg, decision: Decision, result: SettleResult) {
+      const s = seriesOf(name);
+      switch (result) {
         case "acked": {
           s.acked++;
           // A float of nanoseconds loses sub-microsecond precision, far below what this measures.
-          const publishedMs = item.msg.info.timestampNanos / 1e6;
+          const publishedMs = msg.info.timestampNanos / 1e6;
           s.endToEnd.observe(Math.max(0, Date.now() - publishedMs) / 1000);
           return;
         }
@@ -260,7 +265,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
         case "dead_lettered":
           s.deadLettered++;
           deadLettered.inc({
-            account: item.target.account,
+            account: name,
             reason: decision.action === "dead_letter" ? decision.reason : "unknown",
           });
       }
@@ -280,14 +285,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
       duration.remove(name);
       endToEnd.remove(name);
       // Reasons are few and known; removing one never recorded is harmless.
-      for (const reason of [
-        "terminal_status",
-        "malformed_payload",
-        "host_not_allowed",
-        "max_attempts",
-      ] as const) {
-        deadLettered.remove({ account: name, reason });
-      }
+      for (const reason of DEAD_LETTER_REASONS) deadLettered.remove({ account: name, reason });
     },
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -7,7 +7,7 @@ export class QueueClosedError extends Error {
   }
 }
 
-export interface FairQueueOptions {
+export interface FairQueueOptions<T = unknown> {
   /** Items held across all keys before producers wait. */
   readonly capacity: number;
   /**
@@ -24,6 +24,18 @@ export interface FairQueueOptions {
    * collector then copies and promotes every one of them.
    */
   readonly keyLimit?: number;
+  /**
+   * Bytes held across all keys before producers wait, as `bytesOf` counts them. Default: no byte
+   * bound. The same exception holds as for `capacity`: a key holding nothing may add one item.
+   */
+  readonly capacityBytes?: number;
+  readonly bytesOf?: (item: T) => number;
+  /**
+   * What taking an item costs a key's turn, at least 1. Default 1: turns are counted in items.
+   * Counted in units of work instead, a key whose items are expensive to deliver takes fewer of
+   * them per turn, and the keys after it do not wait for a whole turn of its costly items.
+   */
+  readonly costOf?: (item: T) => number;
 }
 
 interface PendingPush<T> {
@@ -42,8 +54,8 @@ interface KeyState<T> {
   /** Items taken from the key in that window. */
   taken: number;
   /**
-   * Items the key may still take in its ring turn: topped up by `burst` when its turn comes,
-   * below zero when it took items of its next turn early.
+   * What the key may still take in its ring turn, in `costOf` units: topped up by `burst` when
+   * its turn comes, below zero when it took items of its next turn early.
    */
   credit: number;
 }
@@ -67,9 +79,10 @@ interface KeyState<T> {
  * account's message thus waits for a free delivery slot, not for a round of long turns, while a
  * busy account whose items happen to run out now and then gets at most about twice its share.
  *
- * Bound: producers wait once `capacity` items are held, except that a key holding nothing may
- * always add one item. Without that exception one busy account could fill the queue and starve a
- * quiet one; with it the queue holds at most `capacity + keys` items.
+ * Bound: producers wait once `capacity` items (or `capacityBytes` bytes) are held, except that a
+ * key holding nothing may always add one item. Without that exception one busy account could
+ * fill the queue and starve a quiet one; with it the queue holds at most `capacity + keys` items,
+ * and `capacityBytes` plus one item per key.
  *
  * A key also waits once it holds `keyLimit` items.
  *
@@ -92,6 +105,10 @@ export class FairQueue<T> {
   /** Items taken so far: the clock of the keys' share windows. */
   #takes = 0;
   #size = 0;
+  readonly #capacityBytes: number;
+  readonly #bytesOf: (item: T) => number;
+  #bytes = 0;
+  readonly #costOf: (item: T) => number;
   #closed = false;
   /** Pushes waiting for room, per key. */
   readonly #pushes = new Map<string, Fifo<PendingPush<T>>>();
@@ -104,7 +121,7 @@ export class FairQueue<T> {
   readonly #capped = new Set<string>();
   #readers: (() => void)[] = [];
 
-  constructor(options: FairQueueOptions) {
+  constructor(options: FairQueueOptions<T>) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError("capacity must be a positive integer");
     }
@@ -119,14 +136,27 @@ export class FairQueue<T> {
     this.#capacity = options.capacity;
     this.#burst = burst;
     this.#keyLimit = keyLimit;
+    this.#capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
+    this.#bytesOf = options.bytesOf ?? (() => 0);
+    this.#costOf = options.costOf ?? (() => 1);
   }
 
   get size(): number {
     return this.#size;
   }
 
+  /** Bytes held, as `bytesOf` counts them. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Keys holding at least one item. */
+  get keysHolding(): number {
+    return this.#holding;
   }
 
   sizeOf(key: string): number {
@@ -158,14 +188,20 @@ export class FairQueue<T> {
   }
 
   /**
-   * Takes the next item for which `eligible(key)` is true: a quiet key's first, or else the next
-   * in the ring's turns. Undefined when none is available now.
+   * Takes the next item of a key for which `eligible(key, oldest, quiet)` is true, `oldest`
+   * being the item that would be taken and `quiet` whether the key is a quiet one, served before
+   * the turns: a quiet key's first, or else the next in the ring's turns. Undefined when none is
+   * available now.
    */
-  tryTake(eligible: (key: string) => boolean = () => true): { key: string; item: T } | undefined {
+  tryTake(
+    eligible: (key: string, oldest: T, quiet: boolean) => boolean = () => true,
+  ): { key: string; item: T } | undefined {
     if (this.#fresh.size > 0) {
       for (const key of this.#fresh) {
         const state = this.#keys.get(key);
-        if (state !== undefined && eligible(key)) return { key, item: this.#takeFresh(key, state) };
+        if (state !== undefined && eligible(key, state.items.peek() as T, true)) {
+          return { key, item: this.#takeFresh(key, state) };
+        }
       }
     }
     for (;;) {
@@ -175,7 +211,13 @@ export class FairQueue<T> {
         const index = (this.#cursor + step) % count;
         const key = this.#ring[index];
         const state = key === undefined ? undefined : this.#keys.get(key);
-        if (key === undefined || state === undefined || !eligible(key)) continue;
+        if (
+          key === undefined ||
+          state === undefined ||
+          !eligible(key, state.items.peek() as T, false)
+        ) {
+          continue;
+        }
         if (state.credit > -this.#burst) return { key, item: this.#takeTurn(key, state, index) };
         spent = true;
       }
@@ -222,6 +264,7 @@ export class FairQueue<T> {
       if (state.place === "ring") this.#leaveRing(state, this.#ring.indexOf(key));
       if (state.place !== "idle") this.#holding--;
       this.#size -= items.length;
+      for (const item of items) this.#bytes -= this.#bytesOf(item);
     }
     const waiting = this.#pushes.get(key);
     if (waiting !== undefined) {
@@ -265,7 +308,7 @@ export class FairQueue<T> {
 
   #takeTurn(key: string, state: KeyState<T>, index: number): T {
     const item = this.#take(key, state);
-    state.credit--;
+    state.credit -= Math.max(1, this.#costOf(item));
     const itsTurn = index === this.#cursor;
     if (state.items.length === 0) {
       this.#leaveRing(state, index);
@@ -282,6 +325,7 @@ export class FairQueue<T> {
   #take(key: string, state: KeyState<T>): T {
     const item = state.items.shift() as T;
     this.#size--;
+    this.#bytes -= this.#bytesOf(item);
     this.#takes++;
     if (this.#windowOver(state)) {
       // A window starts with a take, not with an item's arrival: a key that waited for the
@@ -372,7 +416,11 @@ export class FairQueue<T> {
 
   #admits(key: string): boolean {
     const held = this.sizeOf(key);
-    return held === 0 || (this.#size < this.#capacity && held < this.#share());
+    return held === 0 || (this.#hasRoom() && held < this.#share());
+  }
+
+  #hasRoom(): boolean {
+    return this.#size < this.#capacity && this.#bytes < this.#capacityBytes;
   }
 
   #insert(key: string, item: T): void {
@@ -388,6 +436,7 @@ export class FairQueue<T> {
     }
     state.items.push(item);
     this.#size++;
+    this.#bytes += this.#bytesOf(item);
     this.wake();
   }
 
@@ -421,7 +470,7 @@ export class FairQueue<T> {
 
   /** Admits waiting pushes while there is room, one key after another. */
   #admitWaiting(): void {
-    while (!this.#closed && this.#size < this.#capacity) {
+    while (!this.#closed && this.#hasRoom()) {
       const key = this.#rotation.values().next().value;
       if (key === undefined) return;
       // A key over its share (more keys hold items since it started waiting) waits capped.

@@ -4,8 +4,9 @@ export interface Workable {
 }
 
 export interface HeldMessages {
-  /** Tracks a message until the returned function is called (once it is settled). */
-  hold(msg: Workable): () => void;
+  /** Tracks a message until `release` (once it is settled or handed back). */
+  hold(msg: Workable): void;
+  release(msg: Workable): void;
   readonly size: number;
   /** Stops the progress signals; held messages are settled or nak'd by their owners. */
   close(): void;
@@ -42,10 +43,10 @@ export function createHeldMessages(ackWaitMs: number): HeldMessages {
         timer = setInterval(signal, everyMs);
         timer.unref();
       }
-      return () => {
-        held.delete(msg);
-        if (held.size === 0) stop();
-      };
+    },
+    release(msg) {
+      held.delete(msg);
+      if (held.size === 0) stop();
     },
     get size() {
       return held.size;

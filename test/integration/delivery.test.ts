@@ -178,6 +178,33 @@ describe("delivery outcomes: retries, Retry-After, dead letters", () => {
     }
   });
 
+  test("a message over delivery.max_message_bytes is dead-lettered as too_large, never sent", async () => {
+    const stream = "BIG";
+    const acme = await setup(stream, true);
+    scripts.set(stream, () => ({ status: 200 }));
+    await acme.js.publish("big.x", JSON.stringify({ pad: "x".repeat(2_000) }));
+    await acme.js.publish("big.y", JSON.stringify({ small: true }));
+    const { daemon } = daemonFor(acme, stream, {
+      STREAMHOOK_DLQ_SUBJECT: "dlq.big",
+      STREAMHOOK_DELIVERY_MAX_MESSAGE_BYTES: "1024",
+    });
+    try {
+      await waitUntil(() => consumerIdle(acme.jsm, stream, "hook"), { message: "consumer idle" });
+      assert.deepEqual(
+        of(stream).map((r) => r.text),
+        [JSON.stringify({ small: true })],
+        "only the small one was sent",
+      );
+      const stored = await acme.jsm.streams.getMessage(`${stream}_DLQ`, { seq: 1 });
+      assert.ok(stored !== null);
+      assert.equal(stored.header.get("streamhook-dlq-reason"), "too_large");
+      assert.match(stored.header.get("streamhook-dlq-error"), /over delivery\.max_message_bytes/);
+      assert.equal(stored.header.get("streamhook-subject"), "big.x");
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   test("max_attempts reached: dead-lettered with reason max_attempts", async () => {
     const stream = "DOWN";
     const acme = await setup(stream, true);

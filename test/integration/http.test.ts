@@ -150,7 +150,7 @@ describe("HTTP probes", () => {
       series('streamhook_consumer_pending{account="default"} 0');
       series('streamhook_account_up{account="default"} 1');
       series("streamhook_queue_depth 0");
-      series(`streamhook_breaker_open{origin="${receiver.origin}"} 0`);
+      series(`streamhook_breaker_open{account="default",origin="${receiver.origin}"} 0`);
       assert.match(text, /^process_resident_memory_bytes \d+/m);
       assert.ok(!text.includes("c2VjcmV0"), "no secret in the metrics");
     } finally {

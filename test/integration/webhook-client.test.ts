@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import type { DeliveryOutcome } from "../../src/delivery/outcome.js";
 import { createWebhookClient, type WebhookClient } from "../../src/delivery/webhook-client.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
 
@@ -110,17 +111,90 @@ describe("webhook client: how a response is read", () => {
       maxConnections: 1,
     });
 
-  test("headers in time and then a stalled body is a timeout", async () => {
+  /** Posts with a deadline of `timeoutMs` and says how long the outcome took to arrive. */
+  const timed = async (client: WebhookClient, url: URL, timeoutMs: number) => {
+    const started = performance.now();
+    const outcome = await post(client, url, timeoutMs);
+    return { outcome, ms: performance.now() - started };
+  };
+  /** "No attempt outlives its deadline by more than a fraction of a second." */
+  const SLACK_MS = 300;
+
+  test("headers in time and then a stalled body: the status decides, at the deadline", async () => {
     const server = await bareServer((_req, res) => {
       res.writeHead(200, { "content-length": "10" });
       res.write("12345");
     });
     const client = createWebhookClient();
     try {
-      const outcome = await post(client, server.url, 300);
-      assert.equal(outcome.kind, "timeout");
+      const { outcome, ms } = await timed(client, server.url, 400);
+      assert.deepEqual(outcome, { kind: "response", status: 200, retryAfter: undefined });
+      assert.ok(ms < 400 + SLACK_MS, `${Math.round(ms)} ms`);
     } finally {
       await client.destroy();
+      await server.close();
+    }
+  });
+
+  /**
+   * Posts to a server that answers each request with `repeat` every 50 ms until the client hangs
+   * up, and checks the outcome arrives at the 600 ms deadline.
+   */
+  const atDeadline = async (repeat: (res: ServerResponse) => void): Promise<DeliveryOutcome> => {
+    const timers = new Set<NodeJS.Timeout>();
+    const server = await bareServer((_req, res) => {
+      const timer = setInterval(() => {
+        repeat(res);
+      }, 50);
+      timers.add(timer);
+      res.on("close", () => {
+        clearInterval(timer);
+      });
+    });
+    const client = createWebhookClient();
+    try {
+      const { outcome, ms } = await timed(client, server.url, 600);
+      assert.ok(ms >= 550 && ms < 600 + SLACK_MS, `${Math.round(ms)} ms`);
+      return outcome;
+    } finally {
+      for (const t of timers) clearInterval(t);
+      await client.destroy();
+      await server.close();
+    }
+  };
+
+  test("a body trickled a byte at a time cannot outlast the deadline", async () => {
+    const outcome = await atDeadline((res) => {
+      if (!res.headersSent) res.writeHead(503, { "content-type": "text/plain" });
+      res.write("x");
+    });
+    assert.deepEqual(outcome, { kind: "response", status: 503, retryAfter: undefined });
+  });
+
+  test("endless 103 Early Hints never reach a status: a timeout at the deadline", async () => {
+    const outcome = await atDeadline((res) => {
+      res.writeEarlyHints({ link: "</a.css>; rel=preload" });
+    });
+    assert.equal(outcome.kind, "timeout");
+  });
+
+  test("publisher bytes undici refuses are invalid_request, and nothing is sent", async () => {
+    const server = await bareServer((_req, res) => {
+      res.end();
+    });
+    const client = createWebhookClient();
+    try {
+      const outcome = await client.post({
+        url: server.url,
+        headers: ["traceparent", "00-€"],
+        body: Buffer.from("{}"),
+        timeoutMs: 2_000,
+        maxConnections: 1,
+      });
+      assert.equal(outcome.kind, "invalid_request");
+      assert.equal(server.connections(), 0);
+    } finally {
+      await client.close();
       await server.close();
     }
   });

@@ -56,6 +56,22 @@ describe("circuit breaker", () => {
     breaker.close();
   });
 
+  test("an abandoned probe frees the slot, changes nothing else, and says the origin is ready", () => {
+    const { breaker, advance, ready } = setup();
+    for (let i = 0; i < 3; i++) breaker.record(A, false);
+    advance(5_000);
+    assert.ok(breaker.allows(A, true));
+    assert.equal(breaker.allows(A, true), false);
+    const before = ready.length;
+    breaker.abandon(A);
+    assert.equal(breaker.state(A), "half_open");
+    assert.equal(ready.length, before + 1);
+    assert.equal(breaker.allows(A, true), true, "the next message may probe");
+    breaker.abandon(B);
+    assert.equal(breaker.state(B), "closed", "abandoning where nothing probes is a no-op");
+    breaker.close();
+  });
+
   test("a failed probe reopens with a doubled cooldown, capped", () => {
     const { breaker, advance } = setup();
     for (let i = 0; i < 3; i++) breaker.record(A, false);

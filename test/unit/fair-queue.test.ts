@@ -89,6 +89,37 @@ describe("FairQueue", () => {
     assert.equal(queue.size, 2);
   });
 
+  test("bytes bound the queue as well as items, counted as items leave", async () => {
+    const queue = new FairQueue<number>({
+      capacity: 100,
+      capacityBytes: 1_000,
+      bytesOf: (size) => size,
+    });
+    await queue.push("a", 600);
+    await queue.push("a", 300);
+    await queue.push("a", 200);
+    assert.equal(queue.bytes, 1_100);
+    let admitted = false;
+    const fourth = queue.push("a", 50).then(() => {
+      admitted = true;
+    });
+    await Promise.resolve();
+    assert.equal(admitted, false, "over the byte bound, however few items");
+    assert.equal(queue.size, 3);
+    queue.tryTake();
+    await fourth;
+    assert.equal(queue.bytes, 550);
+    // A key that holds nothing still gets its one item in, bytes or not.
+    await queue.push("quiet", 5_000);
+    assert.equal(queue.bytes, 5_550);
+    const taken = drain(queue).reduce((sum, [, size]) => sum + size, 0);
+    assert.equal(taken, 5_550);
+    assert.equal(queue.bytes, 0);
+    await queue.push("b", 1);
+    assert.deepEqual(queue.removeKey("b"), [1]);
+    assert.equal(queue.bytes, 0, "removal gives the bytes back");
+  });
+
   test("a key at its limit waits while other keys still get room", async () => {
     const queue = new FairQueue<number>({ capacity: 100, keyLimit: 2 });
     await queue.push("a", 1);
@@ -215,6 +246,28 @@ describe("FairQueue", () => {
       drain(queue).map(([, v]) => v),
       ["a0", "b0", "c0", "a1", "a2", "a3", "b1", "a4"],
     );
+  });
+
+  test("with costOf, a key of costly items takes fewer of them per turn", async () => {
+    // Items are their own cost: "big" items cost 4 of a turn of 4, small ones 1.
+    const queue = new FairQueue<number>({ capacity: 100, burst: 4, costOf: (cost) => cost });
+    for (let i = 0; i < 4; i++) await queue.push("big", 4);
+    for (let i = 0; i < 8; i++) await queue.push("small", 1);
+    assert.deepEqual(drainN(queue, 12), [
+      // Each key's first item while it is new, then one big item or four small ones a turn.
+      "big",
+      "small",
+      "big",
+      "small",
+      "small",
+      "small",
+      "small",
+      "big",
+      "small",
+      "small",
+      "small",
+      "big",
+    ]);
   });
 
   test("a turn lasts the whole burst while the key's producer keeps up, however few it holds", async () => {

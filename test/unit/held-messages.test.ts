@@ -6,11 +6,12 @@ import { waitUntil } from "../helpers/wait.js";
 test("held messages get progress signals until released", async () => {
   const held = createHeldMessages(750);
   const counts = { a: 0, b: 0 };
-  const releaseA = held.hold({
+  const a = {
     working: () => {
       counts.a++;
     },
-  });
+  };
+  held.hold(a);
   held.hold({
     working: () => {
       counts.b++;
@@ -21,7 +22,7 @@ test("held messages get progress signals until released", async () => {
       timeoutMs: 2_000,
       message: "a signal",
     });
-    releaseA();
+    held.release(a);
     const afterRelease = counts.a;
     await waitUntil(() => counts.b >= 3, { timeoutMs: 3_000, message: "more signals for b" });
     assert.equal(counts.a, afterRelease, "a released message gets no more signals");

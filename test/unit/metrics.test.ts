@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import type { AccountStatus } from "../../src/accounts/state.js";
 import type { BreakerState } from "../../src/delivery/breaker.js";
-import { createMetrics } from "../../src/observability/metrics.js";
+import { createMetrics, type MetricsAccount } from "../../src/observability/metrics.js";
 
 function lines(text: string, prefix: string): string[] {
   return text.split("\n").filter((line) => line.startsWith(prefix));
@@ -11,17 +10,19 @@ function lines(text: string, prefix: string): string[] {
 
 describe("metrics", () => {
   test("a removed account's series disappear; the others stay", async () => {
-    let accounts: AccountStatus[] = [
-      { name: "a", state: "running", reason: undefined, since: 0 },
-      { name: "b", state: "waiting", reason: "stream not found", since: 0 },
-    ];
     const breakers = new Map<string, BreakerState>([["http://r:1", "open"]]);
-    const metrics = createMetrics({
-      queueDepth: () => 7,
-      accounts: () => accounts,
-      breakers: () => breakers,
-      inflight: (name) => (name === "a" ? 2 : 0),
-    });
+    let accounts: MetricsAccount[] = [
+      { name: "a", state: "running", reason: undefined, since: 0, inflight: 2, breakers },
+      {
+        name: "b",
+        state: "waiting",
+        reason: "stream not found",
+        since: 0,
+        inflight: 0,
+        breakers: new Map(),
+      },
+    ];
+    const metrics = createMetrics({ queueDepth: () => 7, accounts: () => accounts });
     metrics.received("a");
     metrics.received("b");
     metrics.received("b");
@@ -39,7 +40,7 @@ describe("metrics", () => {
       'streamhook_consumer_pending{account="b"} 12',
     ]);
     assert.deepEqual(lines(text, "streamhook_breaker_open{"), [
-      'streamhook_breaker_open{origin="http://r:1"} 1',
+      'streamhook_breaker_open{account="a",origin="http://r:1"} 1',
     ]);
     assert.deepEqual(lines(text, "streamhook_queue_depth "), ["streamhook_queue_depth 7"]);
     assert.deepEqual(lines(text, "streamhook_inflight_deliveries{"), [
@@ -59,12 +60,7 @@ describe("metrics", () => {
   });
 
   test("the event-loop lag still shows a stall of the loop", async () => {
-    const metrics = createMetrics({
-      queueDepth: () => 0,
-      accounts: () => [],
-      breakers: () => new Map(),
-      inflight: () => 0,
-    });
+    const metrics = createMetrics({ queueDepth: () => 0, accounts: () => [] });
     const lagMax = async (): Promise<number> => {
       const [line] = lines((await metrics.scrape()).body, "nodejs_eventloop_lag_max_seconds ");
       return Number(line?.split(" ")[1] ?? Number.NaN);

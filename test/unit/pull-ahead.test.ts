@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MIN_PULL_AHEAD, pullAhead, refillThreshold } from "../../src/accounts/pull-ahead.js";
+import {
+  MIN_PULL_AHEAD,
+  PULL_BYTES_OVERHEAD,
+  pullAhead,
+  pullAheadBytes,
+} from "../../src/accounts/pull-ahead.js";
+import { batchOptions } from "../../src/accounts/pull-batches.js";
 
 describe("pullAhead", () => {
   test("a few accounts pull their full batch", () => {
@@ -28,15 +34,37 @@ describe("pullAhead", () => {
   });
 });
 
-describe("refillThreshold", () => {
-  test("asks for more while a quarter of the window is still on its way", () => {
-    assert.equal(refillThreshold(256), 64);
-    assert.equal(refillThreshold(81), 20);
-    assert.equal(refillThreshold(MIN_PULL_AHEAD), 8);
+describe("pullAheadBytes", () => {
+  const MiB = 1024 * 1024;
+
+  test("accounts share the byte budget", () => {
+    assert.equal(pullAheadBytes(64 * MiB, 1), 64 * MiB);
+    assert.equal(pullAheadBytes(64 * MiB, 16), 4 * MiB);
+    assert.equal(pullAheadBytes(64 * MiB, 0), 64 * MiB, "no accounts yet counts as one");
+  });
+});
+
+describe("batchOptions", () => {
+  const MiB = 1024 * 1024;
+
+  test("small messages are pulled by count: the whole window fits in the byte share", () => {
+    assert.deepEqual(batchOptions({ messages: 256, bytes: 64 * MiB }, 500, MiB), {
+      max_messages: 256,
+    });
+    assert.deepEqual(batchOptions({ messages: 81, bytes: 640 * 1024 }, 4_000, MiB), {
+      max_messages: 81,
+    });
   });
 
-  test("at least one: the client reads 0 as 'use its default'", () => {
-    assert.equal(refillThreshold(3), 1);
-    assert.equal(refillThreshold(1), 1);
+  test("large messages are pulled by bytes, the account's share of them", () => {
+    assert.deepEqual(batchOptions({ messages: 256, bytes: 16 * MiB }, 900 * 1024, MiB), {
+      max_bytes: 16 * MiB,
+    });
+  });
+
+  test("never below one message of the server's largest payload with its headers", () => {
+    assert.deepEqual(batchOptions({ messages: 32, bytes: 64 * 1024 }, 900 * 1024, MiB), {
+      max_bytes: MiB + PULL_BYTES_OVERHEAD,
+    });
   });
 });

@@ -7,7 +7,7 @@ import { prepareRequest } from "../../src/delivery/request.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createDeliveryTarget, type DeliveryTarget } from "../../src/delivery/target.js";
 import { createSigner } from "../../src/delivery/signing.js";
-import { tenantStamp } from "../../src/delivery/body.js";
+import { foldEquals, tenantStamp } from "../../src/delivery/body.js";
 import { webhookId, webhookIdPrefix } from "../../src/delivery/webhook-id.js";
 
 /** undici's flat `[name, value, ...]` list as a map; a name sent twice fails the test. */
@@ -57,6 +57,7 @@ function target(overrides: Partial<DeliveryTarget> = {}): DeliveryTarget {
       maxDeliver: -1,
     },
     accountConcurrency: 4,
+    maxMessageBytes: 1024 * 1024,
     dlqSubject: undefined,
     ...overrides,
   };
@@ -133,6 +134,48 @@ describe("prepareRequest", () => {
       assert.ok(!text.includes("evil"), text);
       assert.deepEqual(JSON.parse(text), { tenant_id: "tenant-acme", n: 1 });
     }
+  });
+
+  test("members that name the field in another case are removed: one tenant member is left", () => {
+    for (const raw of [
+      '{"TENANT_ID":"globex","n":1}',
+      '{"n":1,"Tenant_Id":"globex"}',
+      '{"tenant_id":"evil","TENANT_ID":"globex","n":1}',
+      // The long s and the Kelvin sign fold to s and k: a decoder that folds takes them too.
+      '{"ſender":"globex","n":1}',
+    ]) {
+      const field = raw.includes("ſ") ? "sender" : "tenant_id";
+      const req = prepareRequest(target({ tenantField: field }), message(raw));
+      assert.ok(req.ok, raw);
+      const parsed = JSON.parse(req.body.toString()) as Record<string, unknown>;
+      assert.deepEqual(parsed, { [field]: "tenant-acme", n: 1 }, raw);
+    }
+    // Nested members are the payload's business: only the top level names the tenant.
+    const nested = prepareRequest(target(), message('{"inner":{"TENANT_ID":"x"}}'));
+    assert.ok(nested.ok);
+    assert.deepEqual(JSON.parse(nested.body.toString()), {
+      tenant_id: "tenant-acme",
+      inner: { TENANT_ID: "x" },
+    });
+  });
+
+  test("foldEquals: equal ignoring case, code point by code point", () => {
+    assert.equal(foldEquals("tenant_id", "TENANT_ID"), true);
+    assert.equal(foldEquals("sender", "ſender"), true);
+    assert.equal(foldEquals("kind", "\u212Aind"), true);
+    assert.equal(foldEquals("tenant_id", "tenant_ids"), false);
+    assert.equal(foldEquals("tenant_id", "tenant-id"), false);
+    assert.equal(foldEquals("ss", "ß"), false, "no full folding: lengths differ");
+  });
+
+  test("a payload too deep to re-serialise is malformed_payload, not an exception", () => {
+    const depth = 100_000;
+    const raw = `{"tenant_id":"x","a":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const req = prepareRequest(target(), message(raw));
+    assert.ok(!req.ok);
+    assert.match(req.error, /cannot be re-serialised/);
+    const envelope = prepareRequest(target({ body: "envelope" }), message(raw));
+    assert.equal(envelope.ok, false);
   });
 
   test("a tenant field named __proto__ becomes a field, not the prototype", () => {

@@ -1,0 +1,132 @@
+// An account's messages, pulled one batch at a time: the next pull request goes out only once
+// the account's pull loop has taken every message of the last one. The client's `consume()` asks
+// for more as soon as messages arrive, whether or not anybody takes them, so an account whose
+// receiver is slow buffered up to its consumer's `max_ack_pending` messages: with megabyte
+// messages, hundreds of MiB that no queue bound could see.
+import { setTimeout as delay } from "node:timers/promises";
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { PULL_BYTES_OVERHEAD } from "./pull-ahead.js";
+
+export interface BatchSize {
+  /** Messages of the next pull: the account's share of the pull budget. */
+  readonly messages: number;
+  /** Bytes the account may have pulled ahead: its share of `delivery.queue_bytes`. */
+  readonly bytes: number;
+}
+
+/**
+ * The next pull request: by count while `messages` of the largest size seen so far fit in the
+ * byte share, else by bytes. A pull bounded by bytes is never smaller than one message of the
+ * server's largest payload (which would never be delivered to it); the client caps such a pull at
+ * 100 messages, which is why small messages are pulled by count.
+ */
+export function batchOptions(
+  size: BatchSize,
+  largestMessage: number,
+  maxPayload: number,
+): { readonly max_messages: number } | { readonly max_bytes: number } {
+  if (size.messages * largestMessage <= size.bytes) return { max_messages: size.messages };
+  return { max_bytes: Math.max(size.bytes, maxPayload + PULL_BYTES_OVERHEAD) };
+}
+
+export interface PullBatchesOptions {
+  readonly consumer: Consumer;
+  /** Asked before every pull request. */
+  readonly size: () => BatchSize;
+  /** Bytes of the largest message expected before any was seen (the stream's average). */
+  readonly initialLargest: number;
+  readonly maxPayload: number;
+  /** How long one pull request stays open at the server; heartbeats come every half of it. */
+  readonly expiresMs: number;
+  readonly logger: Logger;
+}
+
+export interface PullBatches extends AsyncIterable<JsMsg> {
+  /** Ends the pull after the messages already received; `error` makes the iteration throw it. */
+  stop(error?: Error): void;
+  /** Ends the current pull request and starts a new one, e.g. after a reconnect. */
+  renew(): void;
+}
+
+/**
+ * Whether an error of a pull request ends only that batch. A fetch turns every status the server
+ * sends (a 409 of any kind, missed heartbeats, a message that does not fit its bytes) into an
+ * error, where `consume()` carried on; only a consumer or stream that is gone ends the session,
+ * which then waits for it like any missing resource.
+ */
+function endsOnlyTheBatch(error: unknown): boolean {
+  const message = error instanceof Error ? error.message.toLowerCase() : "";
+  return !/consumer (deleted|not found|does not exist)|stream not found|no responders/.test(
+    message,
+  );
+}
+
+/** The pause before asking again after a pull request ended in an error. */
+const RETRY_AFTER_ERROR_MS = 250;
+
+export function pullBatches(options: PullBatchesOptions): PullBatches {
+  const { consumer, logger } = options;
+  let stopped: { readonly error: Error | undefined } | undefined;
+  let current: ConsumerMessages | undefined;
+  let largest = options.initialLargest;
+  // A function, not the variable, because TypeScript narrows `stopped` across awaits.
+  const isStopped = (): boolean => stopped !== undefined;
+
+  async function watch(batch: ConsumerMessages): Promise<void> {
+    for await (const s of batch.status()) {
+      if (s.type === "consumer_not_found" || s.type === "stream_not_found") {
+        logger.warn({ status: s }, "consumer status");
+      } else if (s.type !== "next" && s.type !== "heartbeat" && s.type !== "debug") {
+        logger.debug({ status: s }, "consumer status");
+      }
+    }
+  }
+
+  async function* iterate(): AsyncGenerator<JsMsg> {
+    let failed = false;
+    while (!isStopped()) {
+      const batch = await consumer.fetch({
+        ...batchOptions(options.size(), largest, options.maxPayload),
+        expires: options.expiresMs,
+      });
+      current = batch;
+      // Stopped while the request was being made: nothing of it is wanted.
+      if (isStopped()) batch.stop();
+      const statuses = watch(batch);
+      try {
+        // Each message is taken by the pull loop before the next is asked for: while the loop
+        // waits for room, what is still coming belongs to this one request, no more.
+        for await (const msg of batch) {
+          if (msg.data.length > largest) largest = msg.data.length;
+          yield msg;
+        }
+      } catch (error) {
+        if (isStopped() || !endsOnlyTheBatch(error)) throw error;
+        logger.debug({ err: error }, "pull request ended; asking again");
+        failed = true;
+      } finally {
+        current = undefined;
+        batch.stop();
+        await statuses;
+      }
+      if (failed) {
+        failed = false;
+        await delay(RETRY_AFTER_ERROR_MS);
+      }
+    }
+    const error = stopped?.error;
+    if (error !== undefined) throw error;
+  }
+
+  return {
+    [Symbol.asyncIterator]: iterate,
+    stop(error) {
+      stopped ??= { error };
+      current?.stop();
+    },
+    renew() {
+      current?.stop();
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { createHeldMessages } from "../pipeline/held-messages.js";
+import type { InboundMessage } from "../pipeline/inbound-message.js";
+import type { CircuitBreaker } from "./breaker.js";
+import { decide, type Decision } from "./decision.js";
+import { isRetryable, type DeliveryOutcome } from "./outcome.js";
+import { prepareRequest } from "./request.js";
+import type { Settlement } from "./settlement.js";
+import type { DeliveryTarget } from "./target.js";
+import type { WebhookClient } from "./webhook-client.js";
+import { webhookId } from "./webhook-id.js";
+
+/** Counts attempts; every method must be cheap and never throw. */
+export interface AttemptObserver {
+  attempted(account: string, outcome: DeliveryOutcome, durationMs: number): void;
+}
+
+export interface LaneOptions {
+  readonly target: DeliveryTarget;
+  /** The account's breaker, keyed by origin; it outlives the lane. */
+  readonly breaker: CircuitBreaker;
+  readonly settlement: Settlement;
+  /** The consumer's `ack_wait`: held messages signal progress well within it. */
+  readonly ackWaitMs: number;
+  /** Sends the acks waiting for the end of the event-loop turn; see AckBatcher. */
+  readonly flushAcks: () => void;
+  readonly logger: Logger;
+  readonly observer?: AttemptObserver | undefined;
+}
+
+/**
+ * One account session's share of the delivery path: its target, its in-flight count and limit,
+ * its breaker, the messages it holds and their settlement. The delivery worker only picks which
+ * lane goes next; everything that happens to a message of this account happens here, so one
+ * account's state never leaks into another's.
+ */
+export interface Lane {
+  readonly account: string;
+  readonly target: DeliveryTarget;
+  /** Requests in flight. */
+  readonly inflight: number;
+  /** Messages held: queued or in flight, each getting progress signals until it is settled. */
+  readonly held: number;
+  /** Takes a pulled message into the lane's care. */
+  admit(msg: JsMsg): InboundMessage;
+  /** Whether one more request may start now: the account's limit, and its breaker. */
+  canStart(): boolean;
+  /** One attempt from request to settlement. Never rejects. */
+  deliver(item: InboundMessage, client: WebhookClient): Promise<void>;
+  /** Gives an admitted message that was never attempted back to the broker. */
+  handBack(item: InboundMessage, delayMs?: number): void;
+  /** Resolves once nothing is in flight and the acks are on their way. */
+  idle(): Promise<void>;
+  /** Stops the progress signals; whatever is still held comes back after `ack_wait`. */
+  close(): void;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export function createLane(options: LaneOptions): Lane {
+  const { target, breaker, settlement, observer } = options;
+  const { account, origin, policy } = target;
+  const log = options.logger;
+  const held = createHeldMessages(options.ackWaitMs);
+  let inflight = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  /** Everything between taking a message and its decision: the request, the breaker, decide(). */
+  async function attempt(
+    item: InboundMessage,
+    client: WebhookClient,
+  ): Promise<{ readonly id: string; readonly decision: Decision }> {
+    const { msg } = item;
+    if (msg.data.length > target.maxMessageBytes) {
+      const error = `${msg.data.length} bytes, over delivery.max_message_bytes (${target.maxMessageBytes})`;
+      const decision = decide(policy, {
+        outcome: { kind: "too_large", error },
+        attempt: msg.info.deliveryCount,
+      });
+      return { id: webhookId(target.idPrefix, msg.seq), decision };
+    }
+    const prepared = prepareRequest(target, msg);
+    const { id } = prepared;
+    let outcome: DeliveryOutcome;
+    if (!prepared.ok) {
+      outcome = { kind: "malformed_payload", error: prepared.error };
+    } else if (!target.hostAllowed) {
+      outcome = {
+        kind: "host_not_allowed",
+        error: `host ${target.url.hostname} is not in allowed_hosts`,
+      };
+    } else if (!breaker.allows(origin, true)) {
+      // Reached before any await, so only one message can become a half-open breaker's probe.
+      // Otherwise the breaker opened since this was taken: give it back until the probe decides.
+      const delayMs = Math.max(1_000, breaker.remainingMs(origin));
+      return { id, decision: { action: "nak", delayMs } };
+    } else {
+      const started = performance.now();
+      outcome = await client.post({
+        url: target.url,
+        headers: prepared.headers,
+        body: prepared.body,
+        timeoutMs: target.timeoutMs,
+        maxConnections: target.maxConnections,
+      });
+      if (outcome.kind === "invalid_request") {
+        // Refused before it left: not an attempt the receiver saw, so no breaker hears of it.
+        breaker.abandon(origin);
+      } else {
+        observer?.attempted(account, outcome, performance.now() - started);
+        const before = breaker.state(origin);
+        breaker.record(origin, !isRetryable(outcome, policy.terminalStatuses));
+        const after = breaker.state(origin);
+        if (after !== before) {
+          const level = after === "open" ? "warn" : "info";
+          log[level]({ origin, breaker: after }, `circuit breaker ${after}`);
+        }
+      }
+    }
+    const decision = decide(policy, {
+      outcome,
+      attempt: msg.info.deliveryCount,
+      ...(breaker.state(origin) !== "closed" && { outageMs: breaker.remainingMs(origin) }),
+    });
+    if (decision.action === "nak") {
+      log.debug(
+        { sequence: msg.seq, attempt: msg.info.deliveryCount, delay_ms: decision.delayMs, outcome },
+        "delivery failed, will retry",
+      );
+    }
+    return { id, decision };
+  }
+
+  function finished(msg: JsMsg): void {
+    held.release(msg);
+    inflight--;
+    if (inflight === 0 && idleWaiters.length > 0) {
+      // The account's connection closes next: its acks must be on their way first.
+      options.flushAcks();
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  const lane: Lane = {
+    account,
+    target,
+    get inflight() {
+      return inflight;
+    },
+    get held() {
+      return held.size;
+    },
+    admit(msg) {
+      held.hold(msg);
+      return { lane, msg, receivedAt: Date.now() };
+    },
+    canStart() {
+      return inflight < target.accountConcurrency && breaker.allows(origin);
+    },
+    async deliver(item, client) {
+      inflight++;
+      const { msg } = item;
+      try {
+        let settled: { readonly id: string; readonly decision: Decision };
+        try {
+          settled = await attempt(item, client);
+        } catch (error) {
+          // A bug, not the receiver's doing: decided like an error before the request left, so
+          // it is dead-lettered rather than retried forever.
+          log.error({ err: error, sequence: msg.seq }, "delivery failed unexpectedly");
+          const decision = decide(policy, {
+            outcome: { kind: "invalid_request", error: describe(error) },
+            attempt: msg.info.deliveryCount,
+          });
+          settled = { id: webhookId(target.idPrefix, msg.seq), decision };
+        }
+        await settlement.settle(msg, settled.id, settled.decision);
+      } catch (error) {
+        log.error({ err: error, sequence: msg.seq }, "settling a delivery failed unexpectedly");
+        settlement.handBack(msg, 1_000);
+      } finally {
+        finished(msg);
+      }
+    },
+    handBack(item, delayMs) {
+      held.release(item.msg);
+      settlement.handBack(item.msg, delayMs);
+    },
+    idle() {
+      if (inflight === 0) {
+        // Acks of the last deliveries may still wait for the end of this turn, and the
+        // account's connection starts draining right after this.
+        options.flushAcks();
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => {
+        idleWaiters.push(resolve);
+      });
+    },
+    close() {
+      held.close();
+    },
+  };
+  return lane;
+}
