@@ -44,10 +44,26 @@ describe("circuit breaker: a receiver outage dead-letters nothing", () => {
       await waitUntil(() => logs.some((l) => l.includes('"breaker":"open"')), {
         message: "breaker open",
       });
+      const started = Date.now();
       await waitUntil(
         async () => Date.now() > downUntil && (await consumerIdle(acme.jsm, "OUTAGE", "hook")),
         { timeoutMs: 45_000, message: "everything delivered after the outage" },
-      );
+      ).catch(async (error: unknown) => {
+        // What a failure needs to be understood: where the messages are, and what the breaker did.
+        const info = await acme.jsm.consumers.info("OUTAGE", "hook").catch(() => undefined);
+        const breaker = logs
+          .filter((l) => l.includes('"breaker"'))
+          .map((l) => {
+            const { time, breaker: state } = JSON.parse(l) as { time: number; breaker: string };
+            return `${state}@${time - started}ms`;
+          });
+        throw new Error(
+          `${(error as Error).message}; consumer num_pending ${info?.num_pending} ` +
+            `num_ack_pending ${info?.num_ack_pending} num_redelivered ${info?.num_redelivered}; ` +
+            `${receiver.requests.length} requests; breaker ${breaker.join(" ")}`,
+          { cause: error },
+        );
+      });
       const accepted = new Set(
         receiver.requests
           .filter((r) => r.receivedAt >= downUntil)
