@@ -2,6 +2,7 @@ import { setImmediate } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import type { Lane } from "./lane.js";
 import { mayTakeSlot, slotShare, type SlotShare } from "./fair-share.js";
 import type { WebhookClient } from "./webhook-client.js";
 
@@ -43,12 +44,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     mayTakeSlot({ quiet, held: head.lane.inflight }, concurrency - inflight, share) &&
     head.lane.canStart();
 
+  /**
+   * Lanes with a request in flight. A set, not a count: two deliveries of a lane can end before
+   * either's continuation runs, and both then see the lane idle.
+   */
+  const busyLanes = new Set<Lane>();
+
   function start(item: InboundMessage): void {
     const { lane } = item;
     inflight++;
+    if (lane.inflight === 0) busyLanes.add(lane);
     // A lane's delivery never rejects; it is waited for through the in-flight count.
     void lane.deliver(item, client).finally(() => {
       inflight--;
+      if (lane.inflight === 0) busyLanes.delete(lane);
       queue.wake();
       if (inflight === 0) drained?.();
     });
@@ -74,10 +83,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         // Every finished delivery wakes the queue, so waiting on it covers a freed slot too.
         let next: { item: InboundMessage } | undefined;
         if (inflight < concurrency) {
-          // Accounts with messages waiting: the ones that compete for the next slot. Counting
-          // those with requests in flight as well cost a pass over them at every take, and
-          // leaving them out only makes the share and the reserve larger.
-          share = slotShare(concurrency, queue.keysHolding);
+          // The accounts that compete for slots: those with messages waiting and those with
+          // requests in flight. Counting only the first made the share as large as the whole
+          // concurrency whenever every account's messages were in flight, as they are behind
+          // slow receivers. One account in both counts twice, which only makes the share smaller.
+          share = slotShare(concurrency, queue.keysHolding + busyLanes.size);
           next = queue.tryTake(eligible);
         }
         if (next === undefined) {

@@ -414,18 +414,9 @@ describe("hostile neighbours: one tenant's behaviour never reaches another's del
     t.diagnostic(`quiet p99 ${String(Math.round(quietP99))} ms (slowest: ${worst})`);
   });
 
-  test(
-    "the quiet tenant's p99 stays under 1 s",
-    {
-      todo:
-        "measured 392 to 817 ms beside the soak test and up to 1,153 ms inside the whole " +
-        "suite on two cores: stalls of a few hundred ms while the big tenants' requests are " +
-        "built and signed, not yet explained",
-    },
-    () => {
-      assert.ok(quietP99 < 1_000, `quiet p99 ${String(Math.round(quietP99))} ms`);
-    },
-  );
+  test("the quiet tenant's p99 stays under 1 s", () => {
+    assert.ok(quietP99 < 1_000, `quiet p99 ${String(Math.round(quietP99))} ms`);
+  });
 
   test(
     "backlogs of big messages behind a slow receiver keep the daemon under 400 MiB",
