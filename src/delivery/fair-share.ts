@@ -52,3 +52,11 @@ export function mayTakeSlot(
   if (account.held < share) return free > quietReserve;
   return free > reserve;
 }
+
+/**
+ * Whether an account that is not quiet could take a slot now that `free` are free, whatever it
+ * holds: when not, only quiet accounts need to be asked.
+ */
+export function busyMayTake(free: number, { share, reserve, quietReserve }: SlotShare): boolean {
+  return free > reserve || (share > 0 && free > quietReserve);
+}

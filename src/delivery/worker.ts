@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import type { Lane } from "./lane.js";
-import { mayTakeSlot, slotShare, type SlotShare } from "./fair-share.js";
+import { busyMayTake, mayTakeSlot, slotShare, type SlotShare } from "./fair-share.js";
 import type { WebhookClient } from "./webhook-client.js";
 
 /** The longest the worker starts deliveries in one go before it lets other work run. */
@@ -56,6 +56,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (lane.inflight === 0) busyLanes.add(lane);
     // A lane's delivery never rejects; it is waited for through the in-flight count.
     void lane.deliver(item, client).finally(() => {
+      queue.release(item);
       inflight--;
       if (lane.inflight === 0) busyLanes.delete(lane);
       queue.wake();
@@ -88,7 +89,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           // concurrency whenever every account's messages were in flight, as they are behind
           // slow receivers. One account in both counts twice, which only makes the share smaller.
           share = slotShare(concurrency, queue.keysHolding + busyLanes.size);
-          next = queue.tryTake(eligible);
+          // At a hundred accounts all but the reserve's one slot are busy most of the time, and
+          // a pass over every account that may not take cost more than the queue itself.
+          next = queue.tryTake(
+            eligible,
+            busyMayTake(concurrency - inflight, share) ? "any" : "quiet",
+          );
         }
         if (next === undefined) {
           await queue.changed();

@@ -27,6 +27,8 @@ export interface FairQueueOptions<T = unknown> {
   /**
    * Bytes held across all keys before producers wait, as `bytesOf` counts them. Default: no byte
    * bound. The same exception holds as for `capacity`: a key holding nothing may add one item.
+   * An item's bytes stay counted after it is taken, until `release(item)`: a message in flight
+   * takes as much memory as one waiting, twice as much with its request body.
    */
   readonly capacityBytes?: number;
   readonly bytesOf?: (item: T) => number;
@@ -145,9 +147,17 @@ export class FairQueue<T> {
     return this.#size;
   }
 
-  /** Bytes held, as `bytesOf` counts them. */
+  /** Bytes held, as `bytesOf` counts them: of the items queued, and of those taken and not released. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Gives back the bytes of an item taken earlier, once the taker is done with it. */
+  release(item: T): void {
+    const bytes = this.#bytesOf(item);
+    if (bytes === 0) return;
+    this.#bytes -= bytes;
+    this.#admitWaiting();
   }
 
   get closed(): boolean {
@@ -191,10 +201,12 @@ export class FairQueue<T> {
    * Takes the next item of a key for which `eligible(key, oldest, quiet)` is true, `oldest`
    * being the item that would be taken and `quiet` whether the key is a quiet one, served before
    * the turns: a quiet key's first, or else the next in the ring's turns. Undefined when none is
-   * available now.
+   * available now. With `from` "quiet", only quiet keys are looked at: the caller knows that no
+   * key taking turns could take now, and the pass over them all would find nothing.
    */
   tryTake(
     eligible: (key: string, oldest: T, quiet: boolean) => boolean = () => true,
+    from: "any" | "quiet" = "any",
   ): { key: string; item: T } | undefined {
     if (this.#fresh.size > 0) {
       for (const key of this.#fresh) {
@@ -204,6 +216,7 @@ export class FairQueue<T> {
         }
       }
     }
+    if (from === "quiet") return undefined;
     for (;;) {
       let spent = false;
       const count = this.#ring.length;
@@ -325,7 +338,6 @@ export class FairQueue<T> {
   #take(key: string, state: KeyState<T>): T {
     const item = state.items.shift() as T;
     this.#size--;
-    this.#bytes -= this.#bytesOf(item);
     this.#takes++;
     if (this.#windowOver(state)) {
       // A window starts with a take, not with an item's arrival: a key that waited for the

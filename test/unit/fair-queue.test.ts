@@ -89,7 +89,28 @@ describe("FairQueue", () => {
     assert.equal(queue.size, 2);
   });
 
-  test("bytes bound the queue as well as items, counted as items leave", async () => {
+  test("taking from quiet keys only leaves the keys taking turns alone", async () => {
+    const queue = new FairQueue<number>({ capacity: 10 });
+    await queue.push("a", 1);
+    await queue.push("a", 2);
+    assert.deepEqual(
+      queue.tryTake(() => true, "quiet"),
+      { key: "a", item: 1 },
+    );
+    // "a" now has a backlog: it takes turns, and is not quiet any more.
+    assert.equal(
+      queue.tryTake(() => true, "quiet"),
+      undefined,
+    );
+    await queue.push("b", 3);
+    assert.deepEqual(
+      queue.tryTake(() => true, "quiet"),
+      { key: "b", item: 3 },
+    );
+    assert.deepEqual(queue.tryTake(), { key: "a", item: 2 });
+  });
+
+  test("bytes bound the queue as well as items, counted until the items taken are released", async () => {
     const queue = new FairQueue<number>({
       capacity: 100,
       capacityBytes: 1_000,
@@ -106,14 +127,23 @@ describe("FairQueue", () => {
     await Promise.resolve();
     assert.equal(admitted, false, "over the byte bound, however few items");
     assert.equal(queue.size, 3);
-    queue.tryTake();
+    const first = queue.tryTake();
+    assert.equal(first?.item, 600);
+    await Promise.resolve();
+    assert.equal(admitted, false, "a message taken still holds its bytes");
+    queue.release(600);
     await fourth;
     assert.equal(queue.bytes, 550);
     // A key that holds nothing still gets its one item in, bytes or not.
     await queue.push("quiet", 5_000);
     assert.equal(queue.bytes, 5_550);
-    const taken = drain(queue).reduce((sum, [, size]) => sum + size, 0);
-    assert.equal(taken, 5_550);
+    const taken = drain(queue);
+    assert.equal(
+      taken.reduce((sum, [, size]) => sum + size, 0),
+      5_550,
+    );
+    assert.equal(queue.bytes, 5_550, "until they are released");
+    for (const [, size] of taken) queue.release(size);
     assert.equal(queue.bytes, 0);
     await queue.push("b", 1);
     assert.deepEqual(queue.removeKey("b"), [1]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { mayTakeSlot, slotShare } from "../../src/delivery/fair-share.js";
+import { busyMayTake, mayTakeSlot, slotShare } from "../../src/delivery/fair-share.js";
 
 /**
  * Hands out slots the way the worker does to accounts with a backlog: in turn, one slot at a
@@ -122,5 +122,20 @@ describe("slots kept for quiet accounts", () => {
 
   test("a hundred accounts draining backlogs keep all but one slot busy", () => {
     assert.equal(sum(fill(64, 32, 100)), 63);
+  });
+  test("busyMayTake is false only where no account but a quiet one with nothing in flight may take", () => {
+    for (const concurrency of [1, 2, 8, 64]) {
+      for (const accounts of [0, 1, 2, 6, 100]) {
+        const s = slotShare(concurrency, accounts);
+        for (let free = 0; free <= concurrency; free++) {
+          const someone = [...Array(concurrency + 1).keys()].some(
+            (held) =>
+              mayTakeSlot({ quiet: false, held }, free, s) ||
+              (held > 0 && mayTakeSlot({ quiet: true, held }, free, s)),
+          );
+          assert.equal(busyMayTake(free, s), someone, `${concurrency}/${accounts}/${free}`);
+        }
+      }
+    }
   });
 });
