@@ -1,4 +1,4 @@
-import type { JetStreamClient, StreamInfo } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg, StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LimitFunction } from "p-limit";
 import type { Logger } from "pino";
@@ -249,30 +249,35 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       messages.stop(new SessionEndedError("connection closed", { cause: error }));
     });
     setState("running");
-    try {
-      for await (const msg of messages) {
-        options.observer?.received(account.name);
-        receivedCount++;
-        if (stopping() || !connected) {
-          // The pull still open would get an at-once nak straight back; a short delay lets it
-          // reach the next session (or another replica) instead.
-          settlement.handBack(msg, HAND_BACK_DELAY_MS);
-          continue;
-        }
-        const { origin } = lane.target;
-        // While the receiver's breaker is open this account stops pulling; the one message in
-        // hand is held with progress signals meanwhile. Checked first, so the usual case costs
-        // no promise.
-        const item = lane.admit(msg);
-        if (breaker.state(origin) === "open") await breaker.ready(origin, signal);
-        try {
-          await queue.push(account.name, item);
-        } catch {
-          // Let go while waiting for room (shutdown, removal, a lost connection): the broker gets
-          // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
-          lane.handBack(item);
-        }
+    const { origin } = lane.target;
+    const giveBack = (item: InboundMessage) => (): void => {
+      // Let go while waiting for room (shutdown, removal, a lost connection): the broker gets
+      // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
+      lane.handBack(item);
+    };
+    const enqueue = (item: InboundMessage): Promise<void> | undefined =>
+      queue.tryPush(account.name, item)
+        ? undefined
+        : queue.push(account.name, item).catch(giveBack(item));
+    const take = (msg: JsMsg): Promise<void> | undefined => {
+      options.observer?.received(account.name);
+      receivedCount++;
+      if (stopping() || !connected) {
+        // The pull still open would get an at-once nak straight back; a short delay lets it
+        // reach the next session (or another replica) instead.
+        settlement.handBack(msg, HAND_BACK_DELAY_MS);
+        return undefined;
       }
+      // While the receiver's breaker is open this account stops pulling; the one message in
+      // hand is held with progress signals meanwhile.
+      const item = lane.admit(msg);
+      if (breaker.state(origin) === "open") {
+        return breaker.ready(origin, signal).then(() => enqueue(item));
+      }
+      return enqueue(item);
+    };
+    try {
+      await messages.forEach(take);
     } finally {
       signal.removeEventListener("abort", stop);
       clearTimeout(handBack);

@@ -174,17 +174,28 @@ export class FairQueue<T> {
   }
 
   /**
+   * Adds an item if there is room for it now, as `push` would without waiting; false when it
+   * would have to wait (or the queue is closed), and the item is then not added.
+   */
+  tryPush(key: string, item: T): boolean {
+    if (this.#closed) return false;
+    // Items of one key keep their order: a key with a push already waiting queues behind it.
+    const waiting = this.#pushes.get(key);
+    if ((waiting === undefined || waiting.length === 0) && this.#admits(key)) {
+      this.#insert(key, item);
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * Adds an item, waiting while the queue is full or the key holds its share. Rejects when the
    * queue closes or its key is removed meanwhile (see `removeKey`).
    */
   push(key: string, item: T): Promise<void> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
-    // Items of one key keep their order: a key with a push already waiting queues behind it.
+    if (this.tryPush(key, item)) return Promise.resolve();
     let waiting = this.#pushes.get(key);
-    if ((waiting === undefined || waiting.length === 0) && this.#admits(key)) {
-      this.#insert(key, item);
-      return Promise.resolve();
-    }
     if (waiting === undefined) {
       // Kept while the key exists, empty or not: a pull loop waits on almost every push.
       waiting = new Fifo<PendingPush<T>>();
