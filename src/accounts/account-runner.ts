@@ -250,15 +250,14 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     });
     setState("running");
     const { origin } = lane.target;
-    const giveBack = (item: InboundMessage) => (): void => {
-      // Let go while waiting for room (shutdown, removal, a lost connection): the broker gets
-      // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
-      lane.handBack(item);
+    const enqueue = (item: InboundMessage): Promise<void> | undefined => {
+      if (queue.tryPush(account.name, item)) return undefined;
+      return queue.push(account.name, item).catch(() => {
+        // Let go while waiting for room (shutdown, removal, a lost connection): the broker gets
+        // the message back now. Only a stop ends the loop; a reconnect carries on pulling.
+        lane.handBack(item);
+      });
     };
-    const enqueue = (item: InboundMessage): Promise<void> | undefined =>
-      queue.tryPush(account.name, item)
-        ? undefined
-        : queue.push(account.name, item).catch(giveBack(item));
     const take = (msg: JsMsg): Promise<void> | undefined => {
       options.observer?.received(account.name);
       receivedCount++;

@@ -1,13 +1,13 @@
 /**
  * Delivery slots kept for quiet accounts. The queue serves an account that had nothing queued
- * before the accounts with a backlog, which take turns (see FairQueue). `backlogs` counts the
- * accounts with messages waiting.
+ * before the accounts with a backlog, which take turns (see FairQueue). `competing` counts the
+ * accounts with messages waiting or requests in flight.
  *
  * - A quiet account with nothing in flight may take any free slot.
- * - Any other account below its share, `concurrency / (backlogs + 1)` slots, leaves the quiet
+ * - Any other account below its share, `concurrency / (competing + 1)` slots, leaves the quiet
  *   reserve free: half the reserve, at least one slot. A tenant with a few requests in flight is
  *   thus not held back by those that hold many.
- * - Any other account leaves the reserve, `concurrency / (backlogs + 2)` slots (at least one, and
+ * - Any other account leaves the reserve, `concurrency / (competing + 2)` slots (at least one, and
  *   never every slot).
  *
  * So tenants whose receivers hold every request for the whole `webhook.timeout` never hold every
@@ -31,8 +31,8 @@ export interface SlotShare {
   readonly quietReserve: number;
 }
 
-export function slotShare(concurrency: number, backlogs: number): SlotShare {
-  const accounts = Math.max(1, backlogs);
+export function slotShare(concurrency: number, competing: number): SlotShare {
+  const accounts = Math.max(1, competing);
   // With `delivery.concurrency` 1 there is nothing to keep back.
   const reserve = Math.min(Math.max(1, Math.floor(concurrency / (accounts + 2))), concurrency - 1);
   return {

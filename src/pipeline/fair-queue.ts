@@ -147,7 +147,7 @@ export class FairQueue<T> {
     return this.#size;
   }
 
-  /** Bytes held, as `bytesOf` counts them: of the items queued, and of those taken and not released. */
+  /** Bytes held, as `bytesOf` counts them: items queued, and items taken but not yet released. */
   get bytes(): number {
     return this.#bytes;
   }
