@@ -83,6 +83,10 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
     c.probing = false;
     clearTimeout(c.timer);
     c.timer = setTimeout(() => {
+      // The timer, not the wall clock, ends the cooldown: a timer can fire a millisecond before
+      // `Date.now()` reaches `openUntil`, and those it wakes then found the circuit still open,
+      // with nothing left to wake them again.
+      c.state = "half_open";
       wakeWaiters(origin);
       options.onReady?.(origin);
     }, cooldownMs);

@@ -114,4 +114,22 @@ describe("circuit breaker", () => {
     assert.equal(breaker.state(A), "half_open");
     breaker.close();
   });
+
+  test("the cooldown's timer makes the circuit half-open, whatever the wall clock says", async () => {
+    // A wall clock that has not reached the end of the cooldown when the timer fires.
+    const breaker = createCircuitBreaker({
+      failureThreshold: 1,
+      cooldownMs: 20,
+      maxCooldownMs: 20,
+      now: () => 0,
+    });
+    breaker.record(A, false);
+    assert.equal(breaker.state(A), "open");
+    const keepAlive = setTimeout(() => undefined, 1_000);
+    await breaker.ready(A, new AbortController().signal);
+    clearTimeout(keepAlive);
+    assert.equal(breaker.state(A), "half_open");
+    assert.equal(breaker.allows(A, true), true, "the probe may go");
+    breaker.close();
+  });
 });
