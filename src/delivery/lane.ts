@@ -134,8 +134,8 @@ export function createLane(options: LaneOptions): Lane {
     return { id, decision };
   }
 
-  function finished(msg: JsMsg): void {
-    held.release(msg);
+  function finished(item: InboundMessage): void {
+    held.release(item.heldSlot, item.msg);
     inflight--;
     if (inflight === 0 && idleWaiters.length > 0) {
       // The account's connection closes next: its acks must be on their way first.
@@ -156,8 +156,7 @@ export function createLane(options: LaneOptions): Lane {
       return held.size;
     },
     admit(msg) {
-      held.hold(msg);
-      return { lane, msg, receivedAt: Date.now() };
+      return { lane, msg, receivedAt: Date.now(), heldSlot: held.hold(msg) };
     },
     canStart() {
       return inflight < target.accountConcurrency && breaker.allows(origin);
@@ -184,11 +183,11 @@ export function createLane(options: LaneOptions): Lane {
         log.error({ err: error, sequence: msg.seq }, "settling a delivery failed unexpectedly");
         settlement.handBack(msg, 1_000);
       } finally {
-        finished(msg);
+        finished(item);
       }
     },
     handBack(item, delayMs) {
-      held.release(item.msg);
+      held.release(item.heldSlot, item.msg);
       settlement.handBack(item.msg, delayMs);
     },
     idle() {

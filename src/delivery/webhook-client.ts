@@ -1,4 +1,5 @@
 import { Agent } from "undici";
+import { Slots } from "../pipeline/slots.js";
 import type { DeliveryOutcome } from "./outcome.js";
 import { ResponseReader } from "./response-reader.js";
 
@@ -69,6 +70,14 @@ function classify(error: unknown): DeliveryOutcome {
 
 /** How often attempts are checked against their deadlines: the most one can outlive it by. */
 const DEADLINE_TICK_MS = 100;
+/** A request in flight and when its deadline passes. */
+interface Attempt {
+  readonly reader: ResponseReader;
+  /** `performance.now()` at which the deadline passes. */
+  readonly deadline: number;
+  readonly ms: number;
+}
+
 /** undici's own timers are set this much later than the deadline, so that it decides. */
 const BACKSTOP_MS = 1_000;
 
@@ -79,30 +88,31 @@ const BACKSTOP_MS = 1_000;
  * Every attempt has one deadline, `timeoutMs` from its start, for connect, status line and body
  * together. undici's own timers cannot give that: the header timer restarts at every `1xx`
  * response and the body timer at every chunk. One sweep over the attempts in flight every
- * 100 ms does, at the cost of a set insertion per request rather than a timer per request.
+ * 100 ms does, at the cost of one array slot per request rather than a timer per request.
  */
 export function createWebhookClient(): WebhookClient {
   const agents = new Map<number, Agent>();
-  const inflight = new Map<ResponseReader, { readonly deadline: number; readonly ms: number }>();
+  const inflight = new Slots<Attempt>();
   let sweeper: NodeJS.Timeout | undefined;
 
   const sweep = (): void => {
     const now = performance.now();
-    for (const [reader, { deadline, ms }] of inflight) {
-      if (deadline <= now) reader.expire(ms);
-    }
+    inflight.forEach((attempt) => {
+      if (attempt.deadline <= now) attempt.reader.expire(attempt.ms);
+    });
   };
 
-  function track(reader: ResponseReader, timeoutMs: number): void {
-    inflight.set(reader, { deadline: performance.now() + timeoutMs, ms: timeoutMs });
+  function track(attempt: Attempt): number {
+    const slot = inflight.add(attempt);
     if (sweeper === undefined) {
       sweeper = setInterval(sweep, DEADLINE_TICK_MS);
       sweeper.unref();
     }
+    return slot;
   }
 
-  function untrack(reader: ResponseReader): void {
-    inflight.delete(reader);
+  function untrack(slot: number, attempt: Attempt): void {
+    inflight.delete(slot, attempt);
     if (inflight.size === 0 && sweeper !== undefined) {
       clearInterval(sweeper);
       sweeper = undefined;
@@ -128,12 +138,17 @@ export function createWebhookClient(): WebhookClient {
         const reader = new ResponseReader(
           MAX_RESPONSE_BODY,
           (outcome) => {
-            untrack(reader);
+            untrack(slot, attempt);
             resolve(outcome);
           },
           classify,
         );
-        track(reader, request.timeoutMs);
+        const attempt: Attempt = {
+          reader,
+          deadline: performance.now() + request.timeoutMs,
+          ms: request.timeoutMs,
+        };
+        const slot = track(attempt);
         try {
           agentFor(request.maxConnections).dispatch(
             {
@@ -151,7 +166,7 @@ export function createWebhookClient(): WebhookClient {
           );
         } catch (error) {
           // Refused before anything left the process: invalid header bytes, a closed client.
-          untrack(reader);
+          untrack(slot, attempt);
           resolve(classify(error));
         }
       });

@@ -11,4 +11,6 @@ export interface InboundMessage {
   readonly msg: JsMsg;
   /** When the pull loop handed it over (ms since epoch). */
   readonly receivedAt: number;
+  /** Where the lane holds it for progress signals until it is settled or handed back. */
+  readonly heldSlot: number;
 }

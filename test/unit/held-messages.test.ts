@@ -11,7 +11,7 @@ test("held messages get progress signals until released", async () => {
       counts.a++;
     },
   };
-  held.hold(a);
+  const slotOfA = held.hold(a);
   held.hold({
     working: () => {
       counts.b++;
@@ -22,7 +22,7 @@ test("held messages get progress signals until released", async () => {
       timeoutMs: 2_000,
       message: "a signal",
     });
-    held.release(a);
+    held.release(slotOfA, a);
     const afterRelease = counts.a;
     await waitUntil(() => counts.b >= 3, { timeoutMs: 3_000, message: "more signals for b" });
     assert.equal(counts.a, afterRelease, "a released message gets no more signals");
