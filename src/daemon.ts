@@ -136,7 +136,11 @@ export function startDaemon(options: DaemonOptions): Daemon {
       pullBudget: PULLED_PER_QUEUED * config.delivery.queueCapacity,
       pullBudgetBytes: Math.floor(config.delivery.queueBytes / QUEUED_BYTES_PER_PULLED_BYTE),
       userAgent: USER_AGENT,
-      breaker: config.breaker,
+      breaker: {
+        failureThreshold: config.breaker.failureThreshold,
+        cooldownMs: config.breaker.cooldown,
+        maxCooldownMs: config.breaker.maxCooldown,
+      },
       acks,
       observer: metrics,
       backlogIntervalMs: options.backlogIntervalMs ?? 60_000,
@@ -170,7 +174,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     let missingReported = false;
     return watchAccountsDir({
       dir,
-      rescanIntervalMs: config.accountsRescanIntervalMs,
+      rescanIntervalMs: config.accountsRescanInterval,
       logger,
       onChange: () => {
         const scan = scanAccountsDir(dir, defaults, options.env ?? process.env, cache);
@@ -222,7 +226,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
         failures.push(error);
       }
     };
-    logger.info({ timeout_ms: config.shutdownTimeoutMs }, "shutting down");
+    logger.info({ timeout_ms: config.shutdownTimeout }, "shutting down");
     await step("stop watching accounts", () => watcher?.close());
     await step("stop intake", () => {
       intake.abort();
@@ -237,7 +241,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
           "shutdown timeout: aborting in-flight deliveries",
         );
         abort.abort();
-      }, config.shutdownTimeoutMs);
+      }, config.shutdownTimeout);
       try {
         await working;
       } finally {

@@ -26,10 +26,10 @@ export function consumerWarnings(
     );
   }
   const ackWait = consumer.ack_wait;
-  if (ackWait !== undefined && ackWait > 0 && ackWait / NANOS_PER_MS < account.webhook.timeoutMs) {
+  if (ackWait !== undefined && ackWait > 0 && ackWait / NANOS_PER_MS < account.webhook.timeout) {
     const ackWaitMs = Math.round(ackWait / NANOS_PER_MS);
     warnings.push(
-      `consumer ack_wait (${formatDuration(ackWaitMs)}) is shorter than webhook.timeout (${formatDuration(account.webhook.timeoutMs)}): a slow request relies on progress signals to avoid a redelivery`,
+      `consumer ack_wait (${formatDuration(ackWaitMs)}) is shorter than webhook.timeout (${formatDuration(account.webhook.timeout)}): a slow request relies on progress signals to avoid a redelivery`,
     );
   }
   return warnings;

@@ -1,13 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError, type ConfigIssue } from "./errors.js";
-import { accountSchema, PREVIOUS_WITHOUT_SECRET, type RawAccount } from "./fields.js";
+import { camelCase, camelized } from "./camel-case.js";
+import { PREVIOUS_WITHOUT_SECRET } from "./fields.js";
 import { inReadingOrder, issuesFromZod } from "./issues.js";
 import { keyOf, type KeyPath } from "./key-path.js";
-import type { AccountConfig, AccountDefaults, Config } from "./types.js";
+import { accountSchema, ACCOUNT_DELIVERY_KEYS, type RawAccount } from "./schema.js";
+import type { AccountConfig, AccountDefaults, AccountDeliveryConfig, Config } from "./types.js";
 import { parseYamlSource } from "./yaml-source.js";
 
-export { ACCOUNT_NAME, accountSchema, type RawAccount } from "./fields.js";
+export { ACCOUNT_NAME } from "./fields.js";
+export { accountSchema, type RawAccount } from "./schema.js";
 
 /** The file that makes a subdirectory of the accounts directory an account. */
 export const ACCOUNT_FILE = "meta.yaml";
@@ -41,6 +44,16 @@ function credentialsOf(raw: RawAccount, context: ResolveContext): string | undef
   if (context.defaultCredentials !== true || otherAuth) return undefined;
   const candidate = resolve(context.baseDir, DEFAULT_CREDENTIALS);
   return existsSync(candidate) ? candidate : undefined;
+}
+
+/** The global values of the `delivery.*` keys an account may set for itself. */
+function accountDelivery(globals: AccountDefaults): AccountDeliveryConfig {
+  const out: Record<string, unknown> = {};
+  for (const key of ACCOUNT_DELIVERY_KEYS) {
+    const name = camelCase(key);
+    out[name] = globals.delivery[name];
+  }
+  return out as AccountDeliveryConfig;
 }
 
 /**
@@ -89,23 +102,13 @@ export function resolveAccount(
     servers: raw.servers ?? globals.servers,
     tls: globals.tls,
     webhook: {
+      ...globals.webhook,
+      ...camelized(w),
       url,
-      secret,
-      previousSecret: w.previous_secret ?? globals.webhook.previousSecret,
       headers: { ...globals.webhook.headers, ...w.headers },
-      timeoutMs: w.timeout ?? globals.webhook.timeoutMs,
-      body: w.body ?? globals.webhook.body,
-      tenantField: w.tenant_field ?? globals.webhook.tenantField,
-      allowedHosts: w.allowed_hosts ?? globals.webhook.allowedHosts,
-      maxConnections: w.max_connections ?? globals.webhook.maxConnections,
     },
-    delivery: {
-      maxAttempts: d.max_attempts ?? globals.delivery.maxAttempts,
-      backoffMs: d.backoff ?? globals.delivery.backoffMs,
-      accountConcurrency: d.account_concurrency ?? globals.delivery.accountConcurrency,
-      terminalStatuses: d.terminal_statuses ?? globals.delivery.terminalStatuses,
-    },
-    maxRetryAfterMs: globals.delivery.maxRetryAfterMs,
+    delivery: { ...accountDelivery(globals), ...camelized(d) },
+    maxRetryAfter: globals.delivery.maxRetryAfter,
     maxMessageBytes: globals.delivery.maxMessageBytes,
     dlqSubject: raw.dlq_subject ?? globals.dlqSubject,
     paused: raw.paused ?? false,

@@ -1,45 +1,41 @@
+import { z } from "zod";
 import { setPath } from "./key-path.js";
+import { configSchema } from "./schema.js";
 import type { SourceMap } from "./sources.js";
 
+const PREFIX = "STREAMHOOK_";
+
+/** The schema inside defaults, optionals and preprocessing, where an object's keys are. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) {
+    return unwrap(schema.unwrap() as z.ZodType);
+  }
+  if (schema instanceof z.ZodOptional) return unwrap(schema.unwrap() as z.ZodType);
+  return schema;
+}
+
 /**
- * Environment variables and the configuration key each one sets. The single account that can be
- * given by environment alone is handled separately (see ENV_ACCOUNT).
+ * Every key of the schema that is not an object itself (`webhook.timeout`, `nats.tls.ca_file`,
+ * `webhook.headers`), as dotted paths, in the order the schema declares them.
  */
-export const ENV_KEYS: Readonly<Record<string, string>> = {
-  STREAMHOOK_NATS_SERVERS: "nats.servers",
-  STREAMHOOK_NATS_TLS_CA_FILE: "nats.tls.ca_file",
-  STREAMHOOK_NATS_TLS_CERT_FILE: "nats.tls.cert_file",
-  STREAMHOOK_NATS_TLS_KEY_FILE: "nats.tls.key_file",
-  STREAMHOOK_ACCOUNTS_DIR: "accounts_dir",
-  STREAMHOOK_ACCOUNTS_RESCAN_INTERVAL: "accounts_rescan_interval",
-  STREAMHOOK_WEBHOOK_URL: "webhook.url",
-  STREAMHOOK_WEBHOOK_SECRET: "webhook.secret",
-  STREAMHOOK_WEBHOOK_PREVIOUS_SECRET: "webhook.previous_secret",
-  STREAMHOOK_WEBHOOK_HEADERS: "webhook.headers",
-  STREAMHOOK_WEBHOOK_TIMEOUT: "webhook.timeout",
-  STREAMHOOK_WEBHOOK_BODY: "webhook.body",
-  STREAMHOOK_WEBHOOK_TENANT_FIELD: "webhook.tenant_field",
-  STREAMHOOK_WEBHOOK_ALLOWED_HOSTS: "webhook.allowed_hosts",
-  STREAMHOOK_WEBHOOK_MAX_CONNECTIONS: "webhook.max_connections",
-  STREAMHOOK_DELIVERY_CONCURRENCY: "delivery.concurrency",
-  STREAMHOOK_DELIVERY_ACCOUNT_CONCURRENCY: "delivery.account_concurrency",
-  STREAMHOOK_DELIVERY_MAX_ATTEMPTS: "delivery.max_attempts",
-  STREAMHOOK_DELIVERY_BACKOFF: "delivery.backoff",
-  STREAMHOOK_DELIVERY_MAX_RETRY_AFTER: "delivery.max_retry_after",
-  STREAMHOOK_DELIVERY_TERMINAL_STATUSES: "delivery.terminal_statuses",
-  STREAMHOOK_DELIVERY_PULL_BATCH: "delivery.pull_batch",
-  STREAMHOOK_DELIVERY_QUEUE_CAPACITY: "delivery.queue_capacity",
-  STREAMHOOK_DELIVERY_QUEUE_BYTES: "delivery.queue_bytes",
-  STREAMHOOK_DELIVERY_MAX_MESSAGE_BYTES: "delivery.max_message_bytes",
-  STREAMHOOK_BREAKER_FAILURE_THRESHOLD: "breaker.failure_threshold",
-  STREAMHOOK_BREAKER_COOLDOWN: "breaker.cooldown",
-  STREAMHOOK_BREAKER_MAX_COOLDOWN: "breaker.max_cooldown",
-  STREAMHOOK_DLQ_SUBJECT: "dlq.subject",
-  STREAMHOOK_HTTP_LISTEN: "http.listen",
-  STREAMHOOK_LOG_LEVEL: "log.level",
-  STREAMHOOK_LOG_FORMAT: "log.format",
-  STREAMHOOK_SHUTDOWN_TIMEOUT: "shutdown_timeout",
-};
+function leafKeys(schema: z.ZodType, prefix: string[] = []): string[][] {
+  const inner = unwrap(schema);
+  if (!(inner instanceof z.ZodObject)) return [prefix];
+  return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([key, field]) =>
+    leafKeys(field, [...prefix, key]),
+  );
+}
+
+/**
+ * Environment variables and the configuration key each one sets: `STREAMHOOK_` and the key's path
+ * in upper case, joined by `_`. The accounts come from a file or a directory; the one account the
+ * environment alone can define is handled separately (see ENV_ACCOUNT).
+ */
+export const ENV_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
+  leafKeys(configSchema)
+    .filter((path) => path[0] !== "accounts")
+    .map((path) => [`${PREFIX}${path.join("_").toUpperCase()}`, path.join(".")]),
+);
 
 /** Variables of the one account, named `default`, that the environment alone can define. */
 export const ENV_ACCOUNT: Readonly<Record<string, string>> = {

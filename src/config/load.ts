@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { resolveAccount } from "./account.js";
+import { camelized } from "./camel-case.js";
 import { addEnvAccount, applyEnv, applyFlags } from "./env.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { inReadingOrder, issuesFromZod } from "./issues.js";
@@ -51,47 +52,20 @@ type ResolvePath = ReturnType<typeof pathResolver>;
 
 function tlsOf(tls: RawConfig["nats"]["tls"], resolvePath: ResolvePath): TlsConfig | undefined {
   if (tls === undefined) return undefined;
-  const at = (key: "ca_file" | "cert_file" | "key_file"): string | undefined => {
-    const value = tls[key];
-    return value === undefined ? undefined : resolvePath(["nats", "tls", key], value);
-  };
-  const [caFile, certFile, keyFile] = [at("ca_file"), at("cert_file"), at("key_file")];
-  return {
-    ...(caFile !== undefined && { caFile }),
-    ...(certFile !== undefined && { certFile }),
-    ...(keyFile !== undefined && { keyFile }),
-  };
+  const resolved: Record<string, string> = {};
+  // zod leaves out the keys that were not given, so every value here is a path.
+  for (const [key, value] of Object.entries(tls)) {
+    resolved[key] = resolvePath(["nats", "tls", key], value);
+  }
+  return camelized(resolved as typeof tls);
 }
 
 function globalsOf(raw: RawConfig, tls: TlsConfig | undefined): AccountDefaults {
-  const w = raw.webhook;
-  const d = raw.delivery;
   return {
     servers: raw.nats.servers,
     tls,
-    webhook: {
-      url: w.url,
-      secret: w.secret,
-      previousSecret: w.previous_secret,
-      headers: w.headers,
-      timeoutMs: w.timeout,
-      body: w.body,
-      tenantField: w.tenant_field,
-      allowedHosts: w.allowed_hosts,
-      maxConnections: w.max_connections,
-    },
-    delivery: {
-      concurrency: d.concurrency,
-      accountConcurrency: d.account_concurrency,
-      maxAttempts: d.max_attempts,
-      backoffMs: d.backoff,
-      maxRetryAfterMs: d.max_retry_after,
-      terminalStatuses: d.terminal_statuses,
-      pullBatch: d.pull_batch,
-      queueCapacity: d.queue_capacity,
-      queueBytes: d.queue_bytes,
-      maxMessageBytes: d.max_message_bytes,
-    },
+    webhook: camelized(raw.webhook),
+    delivery: camelized(raw.delivery),
     dlqSubject: raw.dlq.subject,
   };
 }
@@ -210,19 +184,15 @@ export function loadConfig(options: LoadOptions): Config {
     nats: { servers: raw.nats.servers, tls },
     accountsDir:
       raw.accounts_dir === undefined ? undefined : resolvePath(["accounts_dir"], raw.accounts_dir),
-    accountsRescanIntervalMs: raw.accounts_rescan_interval,
+    accountsRescanInterval: raw.accounts_rescan_interval,
     accounts: resolved.accounts,
     webhook: globals.webhook,
     delivery: globals.delivery,
-    breaker: {
-      failureThreshold: raw.breaker.failure_threshold,
-      cooldownMs: raw.breaker.cooldown,
-      maxCooldownMs: raw.breaker.max_cooldown,
-    },
+    breaker: camelized(raw.breaker),
     dlq: { subject: raw.dlq.subject },
     http: { listen: raw.http.listen },
     log: raw.log,
-    shutdownTimeoutMs: raw.shutdown_timeout,
+    shutdownTimeout: raw.shutdown_timeout,
     configFile: file,
   };
 }

@@ -1,42 +1,23 @@
-// The resolved configuration the daemon runs on: camelCase, durations in milliseconds, every
-// default applied and every account merged with the global settings.
+// The resolved configuration the daemon runs on: the schema's keys in camelCase, durations in
+// milliseconds, every default applied and every account merged with the global settings. The
+// sections are derived from the schema, so a key added there appears here by itself.
+import type { Camelized } from "./camel-case.js";
+import type { ACCOUNT_DELIVERY_KEYS, RawConfig } from "./schema.js";
 
-export interface WebhookConfig {
-  url: string | undefined;
-  secret: string | undefined;
-  previousSecret: string | undefined;
-  headers: Record<string, string>;
-  timeoutMs: number;
-  body: "payload" | "envelope";
-  tenantField: string;
-  /** Host globs; empty allows every host. */
-  allowedHosts: string[];
-  maxConnections: number;
-}
+/** `webhook.*`; durations in milliseconds; `allowedHosts` empty allows every host. */
+export type WebhookConfig = Camelized<RawConfig["webhook"]>;
 
-export interface AccountDeliveryConfig {
-  maxAttempts: number;
-  backoffMs: number[];
-  accountConcurrency: number;
-  terminalStatuses: number[];
-}
+/** The `delivery.*` keys an account may set for itself. */
+export type AccountDeliveryConfig = Camelized<
+  Pick<RawConfig["delivery"], (typeof ACCOUNT_DELIVERY_KEYS)[number]>
+>;
 
-export interface DeliveryConfig extends AccountDeliveryConfig {
-  concurrency: number;
-  maxRetryAfterMs: number;
-  pullBatch: number;
-  queueCapacity: number;
-  /** Message bytes held in the queue, all accounts. */
-  queueBytes: number;
-  /** A message larger than this is dead-lettered as `too_large`. */
-  maxMessageBytes: number;
-}
+/** `delivery.*`; durations in milliseconds. */
+export type DeliveryConfig = Camelized<RawConfig["delivery"]>;
 
-export interface TlsConfig {
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-}
+export type BreakerConfig = Camelized<RawConfig["breaker"]>;
+
+export type TlsConfig = Camelized<NonNullable<RawConfig["nats"]["tls"]>>;
 
 export interface AccountConfig {
   name: string;
@@ -53,7 +34,8 @@ export interface AccountConfig {
   tls: TlsConfig | undefined;
   webhook: WebhookConfig & { url: string };
   delivery: AccountDeliveryConfig;
-  maxRetryAfterMs: number;
+  /** Milliseconds; the daemon's `delivery.max_retry_after`. */
+  maxRetryAfter: number;
   maxMessageBytes: number;
   /** Still a template, with `{account}`, `{tenant}` and `{stream}`. */
   dlqSubject: string | undefined;
@@ -63,16 +45,18 @@ export interface AccountConfig {
 export interface Config {
   nats: { servers: string[]; tls: TlsConfig | undefined };
   accountsDir: string | undefined;
-  accountsRescanIntervalMs: number;
+  /** Milliseconds. */
+  accountsRescanInterval: number;
   accounts: AccountConfig[];
   webhook: WebhookConfig;
   delivery: DeliveryConfig;
-  breaker: { failureThreshold: number; cooldownMs: number; maxCooldownMs: number };
+  breaker: BreakerConfig;
   dlq: { subject: string | undefined };
   /** undefined: the HTTP server is off. */
   http: { listen: { host: string; port: number } | undefined };
-  log: { level: string; format: "json" | "pretty" };
-  shutdownTimeoutMs: number;
+  log: RawConfig["log"];
+  /** Milliseconds. */
+  shutdownTimeout: number;
   configFile: string | undefined;
 }
 

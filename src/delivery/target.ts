@@ -105,7 +105,7 @@ export function createDeliveryTarget(inputs: TargetInputs): DeliveryTarget {
     body: webhook.body,
     tenantField: webhook.tenantField,
     tenantStamp: tenantStamp(webhook.tenantField, account.tenantId),
-    timeoutMs: webhook.timeoutMs,
+    timeoutMs: webhook.timeout,
     maxConnections: webhook.maxConnections,
     signer:
       webhook.secret === undefined
@@ -114,8 +114,8 @@ export function createDeliveryTarget(inputs: TargetInputs): DeliveryTarget {
     staticHeaderList,
     policy: {
       maxAttempts: delivery.maxAttempts,
-      backoffMs: delivery.backoffMs,
-      maxRetryAfterMs: account.maxRetryAfterMs,
+      backoffMs: delivery.backoff,
+      maxRetryAfterMs: account.maxRetryAfter,
       terminalStatuses: new Set(delivery.terminalStatuses),
       maxDeliver: inputs.consumerMaxDeliver,
     },

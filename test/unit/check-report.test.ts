@@ -12,7 +12,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { tempDir } from "../helpers/fixtures.js";
 
 const NANOS_PER_MS = 1_000_000;
-const account = { delivery: { maxAttempts: 10 }, webhook: { timeoutMs: 10_000 } } as Parameters<
+const account = { delivery: { maxAttempts: 10 }, webhook: { timeout: 10_000 } } as Parameters<
   typeof consumerWarnings
 >[1];
 

@@ -75,7 +75,7 @@ delivery: { max_attempts: 4 }
     assert.equal(account.credentialsFile, join(root, "acme", "user.creds"));
     assert.equal(account.webhook.url, "https://global.example.com/hook");
     assert.deepEqual(account.webhook.headers, { "x-a": "global", "x-b": "acme" });
-    assert.equal(account.webhook.timeoutMs, 3_000);
+    assert.equal(account.webhook.timeout, 3_000);
     assert.equal(account.delivery.maxAttempts, 4);
     assert.equal(account.delivery.accountConcurrency, 32);
     assert.equal(account.dlqSubject, "dlq.{account}");

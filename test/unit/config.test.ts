@@ -54,13 +54,11 @@ describe("loadConfig: sources and defaults", () => {
     assert.deepEqual(rest, {
       nats: { servers: ["nats://127.0.0.1:4222"], tls: undefined },
       accountsDir: undefined,
-      accountsRescanIntervalMs: 30_000,
+      accountsRescanInterval: 30_000,
       webhook: {
         url: "http://127.0.0.1:9000/hooks",
-        secret: undefined,
-        previousSecret: undefined,
         headers: {},
-        timeoutMs: 10_000,
+        timeout: 10_000,
         body: "payload",
         tenantField: "tenant_id",
         allowedHosts: [],
@@ -70,19 +68,19 @@ describe("loadConfig: sources and defaults", () => {
         concurrency: 64,
         accountConcurrency: 32,
         maxAttempts: 10,
-        backoffMs: [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
-        maxRetryAfterMs: 3_600_000,
+        backoff: [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
+        maxRetryAfter: 3_600_000,
         terminalStatuses: [400, 410, 413, 415, 422],
         pullBatch: 256,
         queueCapacity: 1024,
         queueBytes: 64 * 1024 * 1024,
         maxMessageBytes: 1024 * 1024,
       },
-      breaker: { failureThreshold: 10, cooldownMs: 5_000, maxCooldownMs: 120_000 },
+      breaker: { failureThreshold: 10, cooldown: 5_000, maxCooldown: 120_000 },
       dlq: { subject: undefined },
       http: { listen: { host: "0.0.0.0", port: 8080 } },
       log: { level: "info", format: "json" },
-      shutdownTimeoutMs: 25_000,
+      shutdownTimeout: 25_000,
       configFile: undefined,
     });
     assert.deepEqual(accounts, [
@@ -101,11 +99,11 @@ describe("loadConfig: sources and defaults", () => {
         webhook: rest.webhook,
         delivery: {
           maxAttempts: 10,
-          backoffMs: [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
+          backoff: [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
           accountConcurrency: 32,
           terminalStatuses: [400, 410, 413, 415, 422],
         },
-        maxRetryAfterMs: 3_600_000,
+        maxRetryAfter: 3_600_000,
         maxMessageBytes: 1024 * 1024,
         dlqSubject: undefined,
         paused: false,
@@ -135,10 +133,10 @@ ${ONE_ACCOUNT}`);
       flags: { "log.level": "debug" },
     });
     assert.equal(config.webhook.url, "http://from-yaml/hook");
-    assert.equal(config.webhook.timeoutMs, 2_000);
+    assert.equal(config.webhook.timeout, 2_000);
     assert.equal(config.webhook.body, "payload", "untouched keys keep their default");
     assert.equal(config.delivery.maxAttempts, 7);
-    assert.deepEqual(config.delivery.backoffMs, [2_000, 3_000]);
+    assert.deepEqual(config.delivery.backoff, [2_000, 3_000]);
     assert.equal(config.accounts[0]?.delivery.maxAttempts, 7, "accounts inherit the result");
     assert.deepEqual(config.log, { level: "debug", format: "pretty" });
   });
@@ -218,11 +216,11 @@ shutdown_timeout: 250ms
 accounts_rescan_interval: "45s"
 ${ONE_ACCOUNT}`);
     const config = loadConfig({ file, env: {} });
-    assert.equal(config.webhook.timeoutMs, 1_500);
-    assert.equal(config.breaker.cooldownMs, 90_000);
-    assert.equal(config.breaker.maxCooldownMs, 3_600_000);
-    assert.equal(config.shutdownTimeoutMs, 250);
-    assert.equal(config.accountsRescanIntervalMs, 45_000);
+    assert.equal(config.webhook.timeout, 1_500);
+    assert.equal(config.breaker.cooldown, 90_000);
+    assert.equal(config.breaker.maxCooldown, 3_600_000);
+    assert.equal(config.shutdownTimeout, 250);
+    assert.equal(config.accountsRescanInterval, 45_000);
   });
 
   test("an empty section means its defaults", () => {
@@ -577,9 +575,8 @@ accounts:
     assert.deepEqual(a.webhook, {
       url: "https://a.example.com/h",
       secret: SECRET,
-      previousSecret: undefined,
       headers: { "x-a": "global", "x-b": "account", "x-c": "3" },
-      timeoutMs: 5_000,
+      timeout: 5_000,
       body: "envelope",
       tenantField: "tenant_id",
       allowedHosts: [],
@@ -587,11 +584,11 @@ accounts:
     });
     assert.deepEqual(a.delivery, {
       maxAttempts: 2,
-      backoffMs: [1_000],
+      backoff: [1_000],
       accountConcurrency: 4,
       terminalStatuses: [410],
     });
-    assert.equal(a.maxRetryAfterMs, 600_000);
+    assert.equal(a.maxRetryAfter, 600_000);
     assert.equal(a.dlqSubject, "dlq.a");
     assert.equal(a.paused, true);
     assert.equal(a.source, "static");
@@ -675,7 +672,7 @@ describe("the shipped examples", () => {
     });
     assert.deepEqual(config.accounts[1].delivery, {
       maxAttempts: 5,
-      backoffMs: [2_000, 30_000, 300_000],
+      backoff: [2_000, 30_000, 300_000],
       accountConcurrency: 8,
       terminalStatuses: [400, 404, 410, 422],
     });
