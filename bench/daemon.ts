@@ -44,6 +44,8 @@ function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
     STREAMHOOK_ACCOUNTS_DIR: options.accountsDir,
     STREAMHOOK_WEBHOOK_URL: options.webhookUrl,
     STREAMHOOK_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // The receiver runs on loopback, which the network policy refuses by default.
+    STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
     STREAMHOOK_WEBHOOK_MAX_CONNECTIONS: String(CONCURRENCY),
     STREAMHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY),
     STREAMHOOK_DELIVERY_ACCOUNT_CONCURRENCY: String(CONCURRENCY),

@@ -6,6 +6,7 @@ import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
 import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
 import { accountDefaults } from "./config/account.js";
 import type { Config } from "./config/types.js";
+import { createNetworkPolicy } from "./delivery/network-policy.js";
 import { createAckBatcher } from "./delivery/ack-batcher.js";
 import { createDeliveryWorker } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
@@ -120,7 +121,9 @@ export function startDaemon(options: DaemonOptions): Daemon {
     queueDepth: () => queue.size,
     accounts: () => supervisor.accounts(),
   });
-  const client = createWebhookClient();
+  const client = createWebhookClient({
+    networkPolicy: createNetworkPolicy(config.webhook.allowedNetworks),
+  });
   const acks = createAckBatcher();
   const worker = createDeliveryWorker({
     queue,

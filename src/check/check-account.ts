@@ -7,6 +7,7 @@ import { consumerWarnings } from "./consumer-warnings.js";
 import { checkCredsFile } from "./creds-file.js";
 import { formatDuration } from "./duration-text.js";
 import type { AccountCheck } from "./result.js";
+import { webhookAddressWarnings } from "./webhook-address.js";
 
 /** Long enough for a loaded server, short enough that an unreachable one does not stall `check`. */
 export const CHECK_CONNECT_TIMEOUT_MS = 3_000;
@@ -49,7 +50,7 @@ export async function checkAccount(
     warnings,
   });
 
-  const warnings: string[] = [];
+  const warnings: string[] = await webhookAddressWarnings(account);
   if (account.credentialsFile !== undefined) {
     const creds = await checkCredsFile(account.credentialsFile);
     warnings.push(...creds.warnings);

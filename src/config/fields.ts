@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseNetwork } from "../delivery/network-policy.js";
 import { decodeSecret } from "../delivery/signing.js";
 import { parseDuration } from "./duration.js";
 
@@ -136,5 +137,20 @@ export const tlsSchema = z.strictObject({
   cert_file: z.string().min(1).optional(),
   key_file: z.string().min(1).optional(),
 });
+
+/** CIDRs (or single addresses) that the network policy lets webhooks reach (SPEC section 11). */
+export const networkList = z.preprocess(
+  splitList,
+  z.array(
+    z.string().superRefine((value, ctx) => {
+      try {
+        parseNetwork(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
+    { error: "expected a list of CIDRs, such as 10.0.0.0/8" },
+  ),
+);
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,9 +1,14 @@
 import type { z } from "zod";
 import type { ConfigIssue } from "./errors.js";
 import { keyOf, plainPath, valueAt, type KeyPath } from "./key-path.js";
+import { GLOBAL_ONLY_WEBHOOK_KEYS } from "./schema.js";
 
 /** Where the value at a path came from: `file:line`, `env NAME`, `flag --name` or `default`. */
 export type SourceOf = (path: KeyPath) => string;
+
+/** An account's `webhook` object: the global one has every key, so none is unknown there. */
+const isAccountWebhook = (path: readonly (string | number)[]): boolean =>
+  path[path.length - 1] === "webhook";
 
 /**
  * Turns zod's issues into configuration issues: one per key, each with its source. zod's own
@@ -23,7 +28,10 @@ export function issuesFromZod(
         issues.push({
           key: keyOf([...prefix, ...path, key]),
           source: sourceOf([...path, key]),
-          message: "unknown key",
+          message:
+            isAccountWebhook(path) && GLOBAL_ONLY_WEBHOOK_KEYS.some((k) => k === key)
+              ? "global only: an account cannot widen where webhooks may go"
+              : "unknown key",
         });
       }
       continue;

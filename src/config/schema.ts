@@ -11,6 +11,7 @@ import {
   httpUrl,
   integer,
   natsServers,
+  networkList,
   positiveDuration,
   PREVIOUS_WITHOUT_SECRET,
   statusList,
@@ -45,8 +46,12 @@ const webhookKeys = {
   body: webhookBody.default("payload"),
   tenant_field: z.string().min(1).default("tenant_id"),
   allowed_hosts: stringList.default([]),
+  allowed_networks: networkList.default([]),
   max_connections: integer(1).default(32),
 };
+
+/** `webhook.*` keys only the operator's configuration may set: no account can widen them. */
+export const GLOBAL_ONLY_WEBHOOK_KEYS = ["allowed_hosts", "allowed_networks"] as const;
 
 /** `delivery.*`. */
 const deliveryKeys = {
@@ -95,6 +100,17 @@ function pick<S extends Record<string, unknown>, K extends keyof S>(
   return out;
 }
 
+function omit<S extends Record<string, unknown>, K extends keyof S>(
+  shape: S,
+  keys: readonly K[],
+): Omit<S, K> {
+  const dropped = new Set<keyof S>(keys);
+  return Object.fromEntries(Object.entries(shape).filter(([key]) => !dropped.has(key))) as Omit<
+    S,
+    K
+  >;
+}
+
 /** The global `webhook.*`, with the defaults of SPEC section 2. */
 export const webhookSchema = z
   .strictObject(webhookKeys)
@@ -119,7 +135,7 @@ export const accountSchema = z
     user: z.string().min(1).optional(),
     password: z.string().optional(),
     servers: natsServers.optional(),
-    webhook: z.strictObject(overridesOf(webhookKeys)).optional(),
+    webhook: z.strictObject(overridesOf(omit(webhookKeys, GLOBAL_ONLY_WEBHOOK_KEYS))).optional(),
     delivery: z.strictObject(overridesOf(pick(deliveryKeys, ACCOUNT_DELIVERY_KEYS))).optional(),
     dlq_subject: z.string().min(1).optional(),
     paused: booleanish.optional(),

@@ -1,5 +1,7 @@
 import { Agent } from "undici";
 import { Slots } from "../pipeline/slots.js";
+import { guardedConnector, HostNotAllowedError } from "./guarded-connector.js";
+import type { NetworkPolicy } from "./network-policy.js";
 import type { DeliveryOutcome } from "./outcome.js";
 import { ResponseReader } from "./response-reader.js";
 
@@ -60,6 +62,8 @@ const INVALID_REQUEST_CODES = new Set([
 ]);
 
 function classify(error: unknown): DeliveryOutcome {
+  if (error instanceof HostNotAllowedError)
+    return { kind: "host_not_allowed", error: error.message };
   const code = errorCode(error) ?? "";
   if (TIMEOUT_CODES.has(code)) return { kind: "timeout", error: describeError(error) };
   if (INVALID_REQUEST_CODES.has(code)) {
@@ -81,6 +85,11 @@ interface Attempt {
 /** undici's own timers are set this much later than the deadline, so that it decides. */
 const BACKSTOP_MS = 1_000;
 
+export interface WebhookClientOptions {
+  /** Checked on every connection, after DNS resolution (SPEC section 11). */
+  readonly networkPolicy: NetworkPolicy;
+}
+
 /**
  * Webhook HTTP client on undici's pooled, keep-alive dispatcher. One agent per connection limit
  * (in practice one), each holding a pool per origin.
@@ -89,8 +98,11 @@ const BACKSTOP_MS = 1_000;
  * together. undici's own timers cannot give that: the header timer restarts at every `1xx`
  * response and the body timer at every chunk. One sweep over the attempts in flight every
  * 100 ms does, at the cost of one array slot per request rather than a timer per request.
+ *
+ * Every connection goes through the network policy (see guarded-connector.ts).
  */
-export function createWebhookClient(): WebhookClient {
+export function createWebhookClient(options: WebhookClientOptions): WebhookClient {
+  const connect = guardedConnector(options.networkPolicy);
   const agents = new Map<number, Agent>();
   const inflight = new Slots<Attempt>();
   let sweeper: NodeJS.Timeout | undefined;
@@ -126,6 +138,7 @@ export function createWebhookClient(): WebhookClient {
         connections: maxConnections,
         pipelining: 1,
         keepAliveTimeout: 30_000,
+        connect,
       });
       agents.set(maxConnections, agent);
     }

@@ -133,7 +133,12 @@ export async function writeConfig(dir: string, settings: DaemonSettings): Promis
   const config = {
     nats: { servers: [settings.natsUrl] },
     accounts_dir: ACCOUNTS_DIR,
-    webhook: { url: settings.webhookUrl, secret: settings.secret },
+    webhook: {
+      url: settings.webhookUrl,
+      secret: settings.secret,
+      // The demo's receiver runs on loopback, which the network policy refuses by default.
+      allowed_networks: ["127.0.0.0/8"],
+    },
     delivery: { backoff: [settings.backoff] },
     dlq: { subject: DLQ_SUBJECT_TEMPLATE },
     http: { listen: "off" },

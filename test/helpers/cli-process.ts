@@ -22,7 +22,13 @@ export interface CliRun {
 export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
   const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      // The tests' receivers run on loopback, which the network policy refuses by default.
+      STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

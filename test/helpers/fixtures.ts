@@ -79,13 +79,18 @@ export async function accountFixture(
   return { ...client, credsFile };
 }
 
+/** Every receiver of the tests runs on loopback, which the network policy refuses by default. */
+export const LOOPBACK = "127.0.0.0/8";
+
 /** Starts the daemon in this process from environment-style settings, with logs kept in memory. */
 export function runDaemon(
   env: Record<string, string>,
   options: Partial<Omit<DaemonOptions, "config" | "logger">> = {},
 ): { daemon: Daemon; logs: string[] } {
   const logs: string[] = [];
-  const config = loadConfig({ env: { STREAMHOOK_HTTP_LISTEN: "off", ...env } });
+  const config = loadConfig({
+    env: { STREAMHOOK_HTTP_LISTEN: "off", STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: LOOPBACK, ...env },
+  });
   const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(line) });
   return { daemon: startDaemon({ ...options, config, logger }), logs };
 }

@@ -13,7 +13,7 @@ import {
   type NatsServerHandle,
 } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
-import { tempDir } from "../helpers/fixtures.js";
+import { LOOPBACK, tempDir } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const TENANTS = ["alpha", "beta", "gamma", "delta"];
@@ -75,6 +75,7 @@ describe("accounts directory", () => {
         STREAMHOOK_WEBHOOK_URL: receiver.url,
         STREAMHOOK_DELIVERY_BACKOFF: "200ms",
         STREAMHOOK_HTTP_LISTEN: "off",
+        STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: LOOPBACK,
       },
     });
     daemon = startDaemon({ config, logger: pino({ level: "silent" }) });

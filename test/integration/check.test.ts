@@ -136,6 +136,21 @@ describe("check command", () => {
     );
   });
 
+  test("a webhook address outside the network policy is a warning naming address and setting", async () => {
+    const root = accountsRoot();
+    await addAccount(root, "acme");
+    // An empty variable counts as unset: the default policy, which refuses loopback.
+    const run = check(["--json"], {
+      STREAMHOOK_ACCOUNTS_DIR: root,
+      STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: "",
+    });
+    assert.equal(await finished(run), 0, run.stderr() + run.stdout());
+    const report = JSON.parse(run.stdout()) as CheckJson;
+    assert.deepEqual(report.accounts[0]?.warnings, [
+      "webhook.url: address 127.0.0.1 (loopback) is outside the network policy: add it to webhook.allowed_networks to allow it; every delivery would be refused as host_not_allowed",
+    ]);
+  });
+
   test("the warnings follow the configuration they compare against", async () => {
     const root = accountsRoot();
     await addAccount(root, "beta");

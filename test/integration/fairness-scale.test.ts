@@ -11,7 +11,7 @@ import {
   type NatsServerHandle,
 } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
-import { connectAsNewUser, tempDir } from "../helpers/fixtures.js";
+import { connectAsNewUser, LOOPBACK, tempDir } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
 
 const SCALE = 200;
@@ -79,6 +79,7 @@ describe("fairness: a backlog in one account does not delay another", () => {
             STREAMHOOK_ACCOUNTS_DIR: root,
             STREAMHOOK_WEBHOOK_URL: receiver.url,
             STREAMHOOK_HTTP_LISTEN: "off",
+            STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: LOOPBACK,
             // Few delivery slots, all of which the busy account could take.
             STREAMHOOK_DELIVERY_CONCURRENCY: "4",
             STREAMHOOK_DELIVERY_ACCOUNT_CONCURRENCY: "4",

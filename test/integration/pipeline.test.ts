@@ -165,6 +165,39 @@ describe("pipeline: one account, JetStream to webhook", () => {
     }
   });
 
+  test("a receiver outside the network policy gets nothing; its messages are dead-lettered with the address", async () => {
+    const stream = "POLICY";
+    const acme = await setup(stream);
+    await acme.jsm.streams.add({ name: "POLICYDLQ", subjects: ["policydlq.>"] });
+    await acme.js.publish("policy.x", JSON.stringify({ n: 1 }));
+    const port = new URL(receiver.url).port;
+    const { daemon } = runDaemon({
+      STREAMHOOK_NATS_SERVERS: server.url,
+      STREAMHOOK_CREDENTIALS_FILE: acme.credsFile,
+      STREAMHOOK_STREAM: stream,
+      STREAMHOOK_CONSUMER: "hook",
+      // A name, so that the refusal comes after resolving it.
+      STREAMHOOK_WEBHOOK_URL: `http://localhost:${port}/hooks`,
+      STREAMHOOK_DLQ_SUBJECT: "policydlq.{account}",
+      // Empty counts as unset: the default policy.
+      STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: "",
+    });
+    try {
+      await waitUntil(() => consumerIdle(acme.jsm, stream, "hook"), { message: "consumer idle" });
+      assert.equal(receiver.requests.filter(forStream(stream)).length, 0);
+      const stored = await acme.jsm.streams.getMessage("POLICYDLQ", { seq: 1 });
+      assert.ok(stored !== null);
+      assert.equal(stored.header.get("streamhook-dlq-reason"), "host_not_allowed");
+      assert.match(
+        stored.header.get("streamhook-dlq-error"),
+        /127\.0\.0\.1 \(loopback\).* of localhost .*webhook\.allowed_networks/,
+      );
+      assert.equal(stored.header.get("streamhook-dlq-attempts"), "1");
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   test("a wrong, garbled or mismatched creds file leaves the account waiting with a clear reason", async () => {
     const stream = "WRONG";
     await setup(stream);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { createNetworkPolicy } from "../../src/delivery/network-policy.js";
 import type { DeliveryOutcome } from "../../src/delivery/outcome.js";
 import { createWebhookClient, type WebhookClient } from "../../src/delivery/webhook-client.js";
 import { startReceiver, type Receiver } from "../../src/testing/receiver.js";
@@ -12,7 +13,7 @@ describe("webhook client against a real receiver", () => {
 
   before(async () => {
     receiver = await startReceiver();
-    client = createWebhookClient();
+    client = createWebhookClient({ networkPolicy: createNetworkPolicy(["127.0.0.0/8"]) });
   });
 
   after(async () => {
@@ -125,7 +126,7 @@ describe("webhook client: how a response is read", () => {
       res.writeHead(200, { "content-length": "10" });
       res.write("12345");
     });
-    const client = createWebhookClient();
+    const client = createWebhookClient({ networkPolicy: createNetworkPolicy(["127.0.0.0/8"]) });
     try {
       const { outcome, ms } = await timed(client, server.url, 400);
       assert.deepEqual(outcome, { kind: "response", status: 200, retryAfter: undefined });
@@ -151,7 +152,7 @@ describe("webhook client: how a response is read", () => {
         clearInterval(timer);
       });
     });
-    const client = createWebhookClient();
+    const client = createWebhookClient({ networkPolicy: createNetworkPolicy(["127.0.0.0/8"]) });
     try {
       const { outcome, ms } = await timed(client, server.url, 600);
       assert.ok(ms >= 550 && ms < 600 + SLACK_MS, `${Math.round(ms)} ms`);
@@ -182,7 +183,7 @@ describe("webhook client: how a response is read", () => {
     const server = await bareServer((_req, res) => {
       res.end();
     });
-    const client = createWebhookClient();
+    const client = createWebhookClient({ networkPolicy: createNetworkPolicy(["127.0.0.0/8"]) });
     try {
       const outcome = await client.post({
         url: server.url,
@@ -205,7 +206,7 @@ describe("webhook client: how a response is read", () => {
       res.writeHead(204, { "retry-after": "3" });
       res.end();
     });
-    const client = createWebhookClient();
+    const client = createWebhookClient({ networkPolicy: createNetworkPolicy(["127.0.0.0/8"]) });
     try {
       assert.deepEqual(await post(client, server.url), {
         kind: "response",
@@ -224,7 +225,7 @@ describe("webhook client: how a response is read", () => {
       res.writeHead(200, { "content-length": String(size) });
       res.end(Buffer.alloc(size, 120));
     });
-    const client = createWebhookClient();
+    const client = createWebhookClient({ networkPolicy: createNetworkPolicy(["127.0.0.0/8"]) });
     try {
       await post(client, server.url);
       await post(client, server.url);
@@ -253,7 +254,7 @@ describe("webhook client: how a response is read", () => {
       arrived();
       // Never answers.
     });
-    const client = createWebhookClient();
+    const client = createWebhookClient({ networkPolicy: createNetworkPolicy(["127.0.0.0/8"]) });
     try {
       const inFlight = post(client, server.url, 30_000);
       await requestArrived;
@@ -262,5 +263,63 @@ describe("webhook client: how a response is read", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("webhook client: the network policy", () => {
+  let receiver: Receiver;
+
+  before(async () => {
+    receiver = await startReceiver();
+  });
+
+  after(async () => {
+    await receiver.close();
+  });
+
+  const postTo = async (allowedNetworks: string[], url: string): Promise<DeliveryOutcome> => {
+    const client = createWebhookClient({ networkPolicy: createNetworkPolicy(allowedNetworks) });
+    try {
+      return await client.post({
+        url: new URL(url),
+        headers: ["content-type", "application/json"],
+        body: Buffer.from("{}"),
+        timeoutMs: 2_000,
+        maxConnections: 4,
+      });
+    } finally {
+      await client.close();
+    }
+  };
+
+  test("a loopback receiver is refused by default, and nothing reaches it", async () => {
+    const before = receiver.requests.length;
+    const outcome = await postTo([], receiver.url);
+    assert.equal(outcome.kind, "host_not_allowed");
+    assert.match(
+      "error" in outcome ? outcome.error : "",
+      /127\.0\.0\.1 \(loopback\).*webhook\.allowed_networks/,
+    );
+    assert.equal(receiver.requests.length, before);
+  });
+
+  test("a name that resolves to loopback is refused too, checked after resolution", async () => {
+    const port = new URL(receiver.url).port;
+    const before = receiver.requests.length;
+    const outcome = await postTo([], `http://localhost:${port}/hooks`);
+    assert.equal(outcome.kind, "host_not_allowed");
+    assert.match("error" in outcome ? outcome.error : "", / of localhost is outside/);
+    assert.equal(receiver.requests.length, before);
+  });
+
+  test("allowed_networks lets it through, by address or by name", async () => {
+    const port = new URL(receiver.url).port;
+    const before = receiver.requests.length;
+    assert.equal((await postTo(["127.0.0.0/8"], receiver.url)).kind, "response");
+    assert.equal(
+      (await postTo(["127.0.0.0/8"], `http://localhost:${port}/hooks`)).kind,
+      "response",
+    );
+    assert.equal(receiver.requests.length, before + 2);
   });
 });

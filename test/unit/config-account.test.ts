@@ -179,3 +179,21 @@ delivery:
     assert.equal(account.paused, true);
   });
 });
+
+test("an account cannot widen the global network settings", () => {
+  const path = join(root, "mallory", "meta.yaml");
+  for (const key of ["allowed_hosts", "allowed_networks"]) {
+    const text = `stream: S\nconsumer: C\nwebhook:\n  ${key}: ["0.0.0.0/0"]\n`;
+    assert.throws(
+      () => parseAccountText(text, path, globals(), {}),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.some(
+          (issue) =>
+            issue.key === `webhook.${key}` &&
+            issue.source.endsWith("meta.yaml:4") &&
+            /global only/.test(issue.message),
+        ),
+    );
+  }
+});

@@ -62,6 +62,7 @@ describe("loadConfig: sources and defaults", () => {
         body: "payload",
         tenantField: "tenant_id",
         allowedHosts: [],
+        allowedNetworks: [],
         maxConnections: 32,
       },
       delivery: {
@@ -580,6 +581,7 @@ accounts:
       body: "envelope",
       tenantField: "tenant_id",
       allowedHosts: [],
+      allowedNetworks: [],
       maxConnections: 32,
     });
     assert.deepEqual(a.delivery, {
