@@ -196,6 +196,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       ? Promise.resolve(undefined)
       : startHttpServer({
           ...config.http.listen,
+          token: config.http.token,
           logger,
           accounts: () => supervisor.accounts(),
           stopping: () => stopping !== undefined,

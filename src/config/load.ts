@@ -190,7 +190,7 @@ export function loadConfig(options: LoadOptions): Config {
     delivery: globals.delivery,
     breaker: camelized(raw.breaker),
     dlq: { subject: raw.dlq.subject },
-    http: { listen: raw.http.listen },
+    http: camelized(raw.http),
     log: raw.log,
     shutdownTimeout: raw.shutdown_timeout,
     configFile: file,

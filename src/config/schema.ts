@@ -184,7 +184,13 @@ export const configSchema = z.strictObject({
       message: "must not be shorter than breaker.cooldown",
     }),
   dlq: z.strictObject({ subject: z.string().min(1).optional() }).prefault({}),
-  http: z.strictObject({ listen: listen.prefault("0.0.0.0:8080") }).prefault({}),
+  http: z
+    .strictObject({
+      listen: listen.prefault("0.0.0.0:8080"),
+      /** Bearer token for `/accounts` and `/metrics`; the probes stay open. */
+      token: z.string().min(1).optional(),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z

@@ -52,8 +52,8 @@ export interface Config {
   delivery: DeliveryConfig;
   breaker: BreakerConfig;
   dlq: { subject: string | undefined };
-  /** undefined: the HTTP server is off. */
-  http: { listen: { host: string; port: number } | undefined };
+  /** `listen` undefined: the HTTP server is off. */
+  http: Camelized<RawConfig["http"]>;
   log: RawConfig["log"];
   /** Milliseconds. */
   shutdownTimeout: number;

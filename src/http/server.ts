@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
@@ -16,6 +17,8 @@ export interface HttpServerOptions {
   readonly report: () => AccountReport[];
   /** The Prometheus exposition for `GET /metrics`. */
   readonly metrics: () => Promise<{ contentType: string; body: string }>;
+  /** When set, `/accounts` and `/metrics` answer 401 without `Authorization: Bearer <token>`. */
+  readonly token?: string | undefined;
 }
 
 export interface HttpServer {
@@ -49,12 +52,34 @@ function readiness(accounts: SupervisedAccount[]): { ready: boolean; body: unkno
   };
 }
 
+const digest = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+/**
+ * Whether a request may read the inventory (`/accounts`, `/metrics`): always without a token, else
+ * only with `Authorization: Bearer <token>`. Both sides are hashed first, so the comparison takes
+ * the same time whatever the length or the first wrong byte of what was sent.
+ */
+function authorizer(token: string | undefined): (req: IncomingMessage) => boolean {
+  if (token === undefined) return () => true;
+  const expected = digest(token);
+  return (req) => {
+    const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? "");
+    return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), expected);
+  };
+}
+
 /** The operator's HTTP endpoints: probes, the accounts' status and the metrics. */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const authorized = authorizer(options.token);
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
       send(res, 405, { error: "method not allowed" });
+      return;
+    }
+    if ((path === "/accounts" || path === "/metrics") && !authorized(req)) {
+      res.setHeader("www-authenticate", 'Bearer realm="streamhook"');
+      send(res, 401, { error: "unauthorized" });
       return;
     }
     switch (path) {

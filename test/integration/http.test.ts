@@ -159,6 +159,46 @@ describe("HTTP probes", () => {
     }
   });
 
+  test("with http.token, the inventory needs the bearer token and the probes stay open", async () => {
+    const { server, receiver, acme } = env;
+    const token = "s3cret-inventory-token";
+    const { daemon } = runDaemon({
+      STREAMHOOK_NATS_SERVERS: server.url,
+      STREAMHOOK_CREDENTIALS_FILE: acme.credsFile,
+      STREAMHOOK_STREAM: "READY",
+      STREAMHOOK_CONSUMER: "hook",
+      STREAMHOOK_WEBHOOK_URL: receiver.url,
+      STREAMHOOK_HTTP_LISTEN: "127.0.0.1:0",
+      STREAMHOOK_HTTP_TOKEN: token,
+    });
+    try {
+      const address = await daemon.httpAddress();
+      assert.ok(address);
+      const base = `http://127.0.0.1:${address.port}`;
+      const status = async (path: string, authorization?: string): Promise<number> => {
+        const res = await fetch(`${base}${path}`, {
+          headers: authorization === undefined ? {} : { authorization },
+        });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      for (const path of ["/accounts", "/metrics"]) {
+        assert.equal(await status(path), 401, `${path} without a token`);
+        assert.equal(await status(path, "Bearer wrong"), 401, `${path} with a wrong token`);
+        assert.equal(await status(path, `Bearer ${token}x`), 401, `${path} with a longer token`);
+        assert.equal(await status(path, token), 401, `${path} without the Bearer scheme`);
+        assert.equal(await status(path, `Bearer ${token}`), 200, `${path} with the token`);
+      }
+      const unauthorized = await fetch(`${base}/accounts`);
+      assert.match(unauthorized.headers.get("www-authenticate") ?? "", /^Bearer/);
+      assert.doesNotMatch(await unauthorized.text(), /acme|READY/);
+      assert.equal(await status("/healthz"), 200);
+      await waitUntil(async () => (await status("/readyz")) === 200, { message: "ready" });
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   test("an address already in use is fatal", async () => {
     const { server, receiver, acme } = env;
     const blocker = createServer();

@@ -13,6 +13,7 @@ import { waitUntil } from "../helpers/wait.js";
 const PASSWORD = "pw-s3cret-9f8e7d";
 const TOKEN = "tok-s3cret-1a2b3c";
 const HEADER_VALUE = "hdr-s3cret-4d5e6f";
+const HTTP_TOKEN = "http-s3cret-7g8h9i";
 
 describe("logs and HTTP bodies of a full run hold no secret", () => {
   let server: NatsServerHandle;
@@ -77,6 +78,7 @@ describe("logs and HTTP bodies of a full run hold no secret", () => {
       STREAMHOOK_WEBHOOK_HEADERS: JSON.stringify({ authorization: `Bearer ${HEADER_VALUE}` }),
       STREAMHOOK_DELIVERY_BACKOFF: "100ms",
       STREAMHOOK_HTTP_LISTEN: `127.0.0.1:${port}`,
+      STREAMHOOK_HTTP_TOKEN: HTTP_TOKEN,
     });
     const base = `http://127.0.0.1:${port}`;
     const bodies: string[] = [];
@@ -105,8 +107,10 @@ describe("logs and HTTP bodies of a full run hold no secret", () => {
       });
       await waitUntil(() => consumerIdle(acme.jsm, "EV", "hook"), { message: "all settled" });
       for (const path of ["/healthz", "/readyz", "/accounts", "/metrics"]) {
-        bodies.push(await (await fetch(`${base}${path}`)).text());
+        const headers = { authorization: `Bearer ${HTTP_TOKEN}` };
+        bodies.push(await (await fetch(`${base}${path}`, { headers })).text());
       }
+      assert.match(bodies[2] ?? "", /"name":"acme"/, "the token opened /accounts");
       // The receiver did get the configured header: the value exists, only logs must not show it.
       assert.equal(receiver.requests[0]?.headers.authorization, `Bearer ${HEADER_VALUE}`);
     } finally {
@@ -136,6 +140,7 @@ describe("logs and HTTP bodies of a full run hold no secret", () => {
       "header value": HEADER_VALUE,
       password: PASSWORD,
       token: TOKEN,
+      "http token": HTTP_TOKEN,
       "creds JWT": jwt,
       "creds seed": seed,
     };
