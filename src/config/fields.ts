@@ -103,11 +103,44 @@ export const webhookBody = z.enum(["payload", "envelope"], {
   error: 'expected "payload" or "envelope"',
 });
 
+/**
+ * Headers that frame the request or concern one hop only: the HTTP client sets them itself, and a
+ * configured one would break every request or send it elsewhere (`host`).
+ */
+const RESERVED_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
+  "expect",
+  "proxy-connection",
+  "proxy-authorization",
+  "proxy-authenticate",
+]);
+
 /** YAML reads `x-version: 2` as a number; a header value is text either way. */
 const headerValue = z.preprocess(
   (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
-  z.string({ error: "expected a string header value" }),
+  z
+    .string({ error: "expected a string header value" })
+    // Node's own rule for header values: tab and visible bytes; CR and LF would split the header.
+    .regex(
+      /^[\t\x20-\x7e\x80-\xff]*$/,
+      "a header value must not contain CR, LF or other control characters",
+    ),
 );
+
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "not a valid header name")
+  .refine(
+    (name) => !RESERVED_HEADERS.has(name.toLowerCase()),
+    "a framing or hop-by-hop header, which the HTTP client sets itself",
+  );
 
 export const headerMap = z.preprocess(
   (v) => {
@@ -118,11 +151,9 @@ export const headerMap = z.preprocess(
       return v;
     }
   },
-  z.record(
-    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "not a valid header name"),
-    headerValue,
-    { error: "expected a map of header names to strings (a JSON object in the environment)" },
-  ),
+  z.record(headerName, headerValue, {
+    error: "expected a map of header names to strings (a JSON object in the environment)",
+  }),
 );
 
 export const natsServers = z.preprocess(

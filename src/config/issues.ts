@@ -37,10 +37,12 @@ export function issuesFromZod(
       continue;
     }
     const missing = issue.code === "invalid_type" && valueAt(input, path) === undefined;
+    // A map's key that its own schema refused (a header name): say what the key's schema said.
+    const keyMessage = issue.code === "invalid_key" ? issue.issues[0]?.message : undefined;
     issues.push({
       key: keyOf([...prefix, ...path]),
       source: sourceOf(path),
-      message: missing ? "required" : issue.message,
+      message: missing ? "required" : (keyMessage ?? issue.message),
     });
   }
   return issues;
