@@ -4,6 +4,7 @@ import { runCheck } from "./check/index.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { startDaemon } from "./daemon.js";
 import { runDemo } from "./demo/index.js";
+import { runSecret } from "./secret/index.js";
 import { createLogger } from "./observability/logger.js";
 import { VERSION } from "./version.js";
 
@@ -14,6 +15,9 @@ Usage:
   streamhook check [--config FILE] [--json]
                                    connect every account, verify its stream and consumer,
                                    print a table (or JSON) of accounts and warnings
+  streamhook secret --account NAME [--config FILE] [--json]
+                                   print the secret that signs that account's events, for
+                                   the operator to hand to its receiver
   streamhook demo [--keep]         a self-contained local run: nats-server, two tenants, a
                                    receiver and the daemon; exits 0 when every event came out
                                    as expected (needs nats-server on PATH or NATS_SERVER_BIN)
@@ -24,7 +28,8 @@ Options:
   -c, --config FILE   YAML configuration (default: $STREAMHOOK_CONFIG)
   --log-level LEVEL   overrides log.level
   --log-format FMT    overrides log.format (json or pretty)
-  --json              check: print JSON instead of a table
+  --json              check, secret: print JSON
+  --account NAME      secret: the account
   --keep              demo: keep its temporary directory (accounts, configuration, store)
 
 Configuration comes from built-in defaults, the YAML file, STREAMHOOK_* environment
@@ -32,7 +37,8 @@ variables and these flags, the later winning. See the README for every key.
 
 Exit codes: run: 0 after a graceful shutdown, 1 on an unexpected fatal error, 2 on an invalid
 configuration. check: 0 when every account is usable, 1 when one is not, 2 on an invalid
-configuration. demo: 0 when every demo event came out as expected, 1 otherwise.
+configuration. secret: 0 when the account signs, 1 when it is unknown, invalid or signs
+nothing, 2 on an invalid configuration. demo: 0 when every demo event came out as expected, 1 otherwise.
 `;
 
 export const EXIT_OK = 0;
@@ -47,6 +53,7 @@ interface ParsedArgs {
   readonly version: boolean;
   readonly json: boolean;
   readonly keep: boolean;
+  readonly account: string | undefined;
 }
 
 function parse(argv: string[]): ParsedArgs {
@@ -61,6 +68,7 @@ function parse(argv: string[]): ParsedArgs {
       version: { type: "boolean", short: "v" },
       json: { type: "boolean" },
       keep: { type: "boolean" },
+      account: { type: "string" },
     },
   });
   const flags: Record<string, unknown> = {};
@@ -74,6 +82,7 @@ function parse(argv: string[]): ParsedArgs {
     version: values.version === true,
     json: values.json === true,
     keep: values.keep === true,
+    account: values.account,
   };
 }
 
@@ -133,6 +142,20 @@ export async function main(argv: string[]): Promise<number> {
       case "check": {
         const config = loadConfig({ file: args.config, env: process.env, flags: args.flags });
         return await runCheck(config, { json: args.json, env: process.env, out: process.stdout });
+      }
+      case "secret": {
+        if (args.account === undefined) {
+          process.stderr.write(`secret needs --account NAME\n\n${HELP}`);
+          return EXIT_CONFIG;
+        }
+        const config = loadConfig({ file: args.config, env: process.env, flags: args.flags });
+        return runSecret(config, {
+          account: args.account,
+          json: args.json,
+          env: process.env,
+          out: process.stdout,
+          err: process.stderr,
+        });
       }
       case "demo":
         return await runDemo({ keep: args.keep, out: process.stdout, err: process.stderr });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { camelCase, camelized } from "./camel-case.js";
+import { deriveAccountSecret } from "../delivery/signing.js";
 import { PREVIOUS_WITHOUT_SECRET } from "./fields.js";
 import { inReadingOrder, issuesFromZod } from "./issues.js";
 import { keyOf, type KeyPath } from "./key-path.js";
@@ -46,6 +47,44 @@ function credentialsOf(raw: RawAccount, context: ResolveContext): string | undef
   return existsSync(candidate) ? candidate : undefined;
 }
 
+/** Settings without their secrets, which `signingSecrets` decides on their own. */
+function withoutSecrets<T extends { secret?: unknown; previousSecret?: unknown }>(
+  webhook: T,
+): Omit<T, "secret" | "previousSecret"> {
+  const { secret: _secret, previousSecret: _previous, ...rest } = webhook;
+  return rest;
+}
+
+/**
+ * Which secret signs an account's events. An account with its own URL but no secret of its own
+ * gets one derived from the global secret (and from the global previous secret during a rotation),
+ * so that its receiver cannot forge another tenant's events; an account on the global URL signs
+ * with the global secret, which that receiver already holds.
+ */
+function signingSecrets(
+  name: string,
+  own: NonNullable<RawAccount["webhook"]>,
+  globals: AccountDefaults,
+): Pick<AccountConfig["webhook"], "secret" | "previousSecret"> & {
+  readonly source: AccountConfig["secretSource"];
+} {
+  const global = globals.webhook;
+  if (own.secret !== undefined) {
+    return { secret: own.secret, previousSecret: own.previous_secret, source: "account" };
+  }
+  if (global.secret === undefined) return { source: "none" };
+  if (own.url === undefined) {
+    return { secret: global.secret, previousSecret: global.previousSecret, source: "global" };
+  }
+  return {
+    secret: deriveAccountSecret(global.secret, name),
+    ...(global.previousSecret !== undefined && {
+      previousSecret: deriveAccountSecret(global.previousSecret, name),
+    }),
+    source: "derived",
+  };
+}
+
 /** The global values of the `delivery.*` keys an account may set for itself. */
 function accountDelivery(globals: AccountDefaults): AccountDeliveryConfig {
   const out: Record<string, unknown> = {};
@@ -83,7 +122,8 @@ export function resolveAccount(
       ),
     );
   }
-  const secret = w.secret ?? globals.webhook.secret;
+  const secrets = signingSecrets(raw.name, w, globals);
+  const { secret } = secrets;
   // Checked where it is written: a global previous_secret is checked against the global secret.
   if (w.previous_secret !== undefined && secret === undefined) {
     issues.push(issue(["webhook", "previous_secret"], PREVIOUS_WITHOUT_SECRET));
@@ -102,11 +142,14 @@ export function resolveAccount(
     servers: raw.servers ?? globals.servers,
     tls: globals.tls,
     webhook: {
-      ...globals.webhook,
-      ...camelized(w),
+      ...withoutSecrets(globals.webhook),
+      ...withoutSecrets(camelized(w)),
       url,
       headers: { ...globals.webhook.headers, ...w.headers },
+      ...(secrets.secret !== undefined && { secret: secrets.secret }),
+      ...(secrets.previousSecret !== undefined && { previousSecret: secrets.previousSecret }),
     },
+    secretSource: secrets.source,
     delivery: { ...accountDelivery(globals), ...camelized(d) },
     maxRetryAfter: globals.delivery.maxRetryAfter,
     maxMessageBytes: globals.delivery.maxMessageBytes,

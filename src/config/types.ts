@@ -33,6 +33,11 @@ export interface AccountConfig {
   servers: string[];
   tls: TlsConfig | undefined;
   webhook: WebhookConfig & { url: string };
+  /**
+   * Where the signing secret comes from: the account's own `webhook.secret`, derived from the
+   * global one (its own URL, no secret of its own), the global one (the global URL), or none.
+   */
+  secretSource: "account" | "derived" | "global" | "none";
   delivery: AccountDeliveryConfig;
   /** Milliseconds; the daemon's `delivery.max_retry_after`. */
   maxRetryAfter: number;

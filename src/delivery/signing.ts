@@ -19,6 +19,20 @@ export function decodeSecret(secret: string): Buffer {
 }
 
 /**
+ * The signing secret of an account that has its own webhook URL but no secret of its own (SPEC
+ * section 4): `whsec_` + base64(HMAC-SHA256(global secret's bytes, "streamhook-account:<name>")).
+ * Each tenant's receiver then holds a key that verifies that tenant's events and no one else's,
+ * and the operator keeps one secret. Computed at load, never per message.
+ */
+export function deriveAccountSecret(globalSecret: string, account: string): string {
+  const key = decodeSecret(globalSecret);
+  const derived = createHmac("sha256", key)
+    .update(`streamhook-account:${account}`)
+    .digest("base64");
+  return `${SECRET_PREFIX}${derived}`;
+}
+
+/**
  * Signs webhook requests. Keys are decoded once, at construction, so the hot path is one HMAC per
  * key. With a previous secret during rotation, both signatures are sent and receivers holding
  * either secret accept the request.

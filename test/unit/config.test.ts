@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { deriveAccountSecret } from "../../src/delivery/signing.js";
 import {
   ConfigError,
   ENV_ACCOUNT,
@@ -98,6 +99,7 @@ describe("loadConfig: sources and defaults", () => {
         servers: ["nats://127.0.0.1:4222"],
         tls: undefined,
         webhook: rest.webhook,
+        secretSource: "none",
         delivery: {
           maxAttempts: 10,
           backoff: [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000],
@@ -573,9 +575,13 @@ accounts:
     assert.ok(a && b);
     assert.equal(a.tenantId, "tenant-a");
     assert.deepEqual(a.servers, ["nats://other:4222"]);
+    // Its own URL and no secret of its own: a key derived from the global one (SPEC section 4).
+    assert.equal(a.secretSource, "derived");
+    assert.equal(b.secretSource, "global");
+    assert.equal(b.webhook.secret, SECRET);
     assert.deepEqual(a.webhook, {
       url: "https://a.example.com/h",
-      secret: SECRET,
+      secret: deriveAccountSecret(SECRET, "a"),
       headers: { "x-a": "global", "x-b": "account", "x-c": "3" },
       timeout: 5_000,
       body: "envelope",

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
-import { createSigner, decodeSecret, InvalidSecretError } from "../../src/delivery/signing.js";
+import { createHmac } from "node:crypto";
+import {
+  createSigner,
+  decodeSecret,
+  deriveAccountSecret,
+  InvalidSecretError,
+} from "../../src/delivery/signing.js";
 
 const secret = `whsec_${randomBytes(24).toString("base64")}`;
 const previous = `whsec_${randomBytes(32).toString("base64")}`;
@@ -50,5 +56,24 @@ describe("signing", () => {
     assert.throws(() => decodeSecret("whsec_"), InvalidSecretError);
     assert.throws(() => decodeSecret("whsec_not base64!"), InvalidSecretError);
     assert.equal(decodeSecret("whsec_AAEC").length, 3);
+  });
+
+  test("an account's derived key follows SPEC section 4 and verifies with the official library", () => {
+    const derived = deriveAccountSecret(secret, "acme");
+    const expected = createHmac("sha256", Buffer.from(secret.slice(6), "base64"))
+      .update("streamhook-account:acme")
+      .digest("base64");
+    assert.equal(derived, `whsec_${expected}`);
+    assert.notEqual(deriveAccountSecret(secret, "globex"), derived, "one key per account");
+    assert.notEqual(deriveAccountSecret(previous, "acme"), derived, "one key per global secret");
+
+    const ts = Math.floor(Date.now() / 1000);
+    const body = JSON.stringify({ tenant: "acme" });
+    const sig = createSigner(derived).sign("msg_acme_1", ts, Buffer.from(body));
+    assert.deepEqual(verify(derived, "msg_acme_1", ts, body, sig), { tenant: "acme" });
+    // Another tenant's key, or the global one, does not verify acme's events.
+    for (const other of [deriveAccountSecret(secret, "globex"), secret]) {
+      assert.throws(() => verify(other, "msg_acme_1", ts, body, sig));
+    }
   });
 });
