@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -78,6 +79,20 @@ describe(
         STREAMHOOK_WEBHOOK_SECRET: secret,
       });
       await waitUntil(() => receiver.output().includes("listening"), { message: "receiver" });
+      // The monitoring port answers before the client port accepts: wait for the latter too.
+      await waitUntil(
+        () =>
+          new Promise<boolean>((resolve) => {
+            const socket = createConnection({ host: "127.0.0.1", port }, () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.once("error", () => {
+              resolve(false);
+            });
+          }),
+        { message: `nats-server accepting clients: ${nats.output()}` },
+      );
       for (const tenant of ["acme", "globex"]) {
         const nc = await connect({ servers: natsUrl, user: tenant, pass: `${tenant}-password` });
         await provision(nc, { stream: "EVENTS", subjects: ["events.>"], consumer: "webhook" });
