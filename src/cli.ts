@@ -141,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
         return await run(args);
       case "check": {
         const config = loadConfig({ file: args.config, env: process.env, flags: args.flags });
-        return await runCheck(config, { json: args.json, env: process.env, out: process.stdout });
+        return await runCheck(config, { json: args.json, out: process.stdout });
       }
       case "secret": {
         if (args.account === undefined) {
@@ -152,7 +152,6 @@ export async function main(argv: string[]): Promise<number> {
         return runSecret(config, {
           account: args.account,
           json: args.json,
-          env: process.env,
           out: process.stdout,
           err: process.stderr,
         });

@@ -34,8 +34,6 @@ export interface Daemon {
 export interface DaemonOptions {
   readonly config: Config;
   readonly logger: Logger;
-  /** For `${VAR}` in meta.yaml files. Default: process.env. */
-  readonly env?: NodeJS.ProcessEnv;
   /**
    * How often each running account asks for its consumer's backlog (`/accounts`, and
    * `streamhook_consumer_pending`). Default 60 s: a thousand accounts then cost ~17 small
@@ -180,7 +178,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       rescanIntervalMs: config.accountsRescanInterval,
       logger,
       onChange: () => {
-        const scan = scanAccountsDir(dir, defaults, options.env ?? process.env, cache);
+        const scan = scanAccountsDir(dir, defaults, cache);
         if (!scan.exists && !missingReported) {
           logger.warn({ dir }, "accounts directory does not exist (yet); waiting for it");
         }

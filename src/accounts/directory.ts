@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_CREDENTIALS, parseAccountText } from "../config/account.js";
 import { ConfigError } from "../config/errors.js";
 import { ACCOUNT_NAME } from "../config/fields.js";
+import { readRegularFile, whyUnreadable } from "../config/regular-file.js";
 import type { AccountConfig, AccountDefaults } from "../config/types.js";
 import { readCredsFile } from "../nats/creds.js";
 
@@ -68,7 +69,6 @@ export function readAccountDir(
   dir: string,
   name: string,
   defaults: AccountDefaults,
-  env: NodeJS.ProcessEnv,
   cache?: ScanCache,
 ): DirectoryAccount {
   const cached = cache?.get(dir);
@@ -84,22 +84,23 @@ export function readAccountDir(
   // Stamped before reading, so that a change made while reading shows at the next scan.
   const stamp = dirStamp(dir, guess);
   if (cached !== undefined && cached.stamp === stamp) return cached.result;
-  const result = readFresh(dir, name, defaults, env);
+  const result = readFresh(dir, name, defaults);
   // It now depends on a file that was not stamped: read it again next time.
   cache?.set(dir, { stamp: filesOf(result) === guess ? stamp : "", result });
   return result;
 }
 
-function readFresh(
-  dir: string,
-  name: string,
-  defaults: AccountDefaults,
-  env: NodeJS.ProcessEnv,
-): DirectoryAccount {
+function readFresh(dir: string, name: string, defaults: AccountDefaults): DirectoryAccount {
   const metaPath = join(dir, META_FILE);
   try {
-    const text = readFileSync(metaPath, "utf8");
-    const account = parseAccountText(text, metaPath, defaults, env);
+    let text: string;
+    try {
+      text = readRegularFile(metaPath);
+    } catch (error) {
+      const why = whyUnreadable(error);
+      return { name, ok: false, path: metaPath, error: `cannot read: ${why}` };
+    }
+    const account = parseAccountText(text, metaPath, defaults);
     const hash = createHash("sha256").update(text);
     if (account.credentialsFile !== undefined) {
       try {
@@ -121,7 +122,6 @@ function readFresh(
 export function scanAccountsDir(
   root: string,
   defaults: AccountDefaults,
-  env: NodeJS.ProcessEnv,
   cache?: ScanCache,
 ): DirectoryScan {
   let names: string[];
@@ -140,7 +140,7 @@ export function scanAccountsDir(
     } catch {
       continue;
     }
-    accounts.push(readAccountDir(dir, name, defaults, env, cache));
+    accounts.push(readAccountDir(dir, name, defaults, cache));
   }
   if (cache !== undefined) {
     const seen = new Set(accounts.map((a) => join(root, a.name)));

@@ -15,17 +15,15 @@ const CHECKS_AT_ONCE = 32;
 
 export interface RunCheckOptions extends CheckAccountOptions {
   readonly json: boolean;
-  readonly env: NodeJS.ProcessEnv;
   readonly out: { write(text: string): unknown };
 }
 
 /** Checks every account of a loaded configuration. The result keeps the accounts' order. */
 export async function checkAll(
   config: Config,
-  env: NodeJS.ProcessEnv,
   options: CheckAccountOptions = {},
 ): Promise<CheckResult> {
-  const { targets, warnings } = collectTargets(config, env);
+  const { targets, warnings } = collectTargets(config);
   const limit = pLimit(CHECKS_AT_ONCE);
   const accounts = await Promise.all(
     targets.map((target): Promise<AccountCheck> =>
@@ -39,7 +37,7 @@ export async function checkAll(
 
 /** The `check` command after the configuration loaded: prints the report, returns the exit code. */
 export async function runCheck(config: Config, options: RunCheckOptions): Promise<number> {
-  const result = await checkAll(config, options.env, options);
+  const result = await checkAll(config, options);
   options.out.write(
     options.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : formatText(result),
   );

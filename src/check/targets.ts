@@ -38,13 +38,13 @@ function invalid(name: string, reason: string): CheckTarget {
  * accounts, then the accounts directory as it is now. Directory problems are decided here the way
  * the daemon decides them, so `check` never passes an account the daemon would refuse.
  */
-export function collectTargets(config: Config, env: NodeJS.ProcessEnv): CheckTargets {
+export function collectTargets(config: Config): CheckTargets {
   const targets: CheckTarget[] = config.accounts.map((account) => ({ kind: "account", account }));
   const warnings: string[] = [];
   const staticNames = new Set(config.accounts.map((a) => a.name));
 
   if (config.accountsDir !== undefined) {
-    const scan = scanAccountsDir(config.accountsDir, accountDefaults(config), env);
+    const scan = scanAccountsDir(config.accountsDir, accountDefaults(config));
     if (!scan.exists) {
       warnings.push(
         `accounts_dir ${config.accountsDir} does not exist (yet): the daemon starts and waits for it`,

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, isAbsolute, resolve } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { camelCase, camelized } from "./camel-case.js";
 import { deriveAccountSecret } from "../delivery/signing.js";
@@ -8,6 +8,7 @@ import { inReadingOrder, issuesFromZod } from "./issues.js";
 import { keyOf, type KeyPath } from "./key-path.js";
 import { accountSchema, ACCOUNT_DELIVERY_KEYS, type RawAccount } from "./schema.js";
 import type { AccountConfig, AccountDefaults, AccountDeliveryConfig, Config } from "./types.js";
+import { readRegularFile, whyUnreadable } from "./regular-file.js";
 import { parseYamlSource } from "./yaml-source.js";
 
 export { ACCOUNT_NAME } from "./fields.js";
@@ -170,19 +171,43 @@ export function accountDefaults(config: Config): AccountDefaults {
 }
 
 /**
+ * The real path of an account's credentials file, which must lie inside the account's own
+ * directory once every symlink is followed: otherwise one tenant's meta.yaml could name another
+ * tenant's creds (`../globex/user.creds`) and pull its events. A file that does not exist yet is
+ * judged by where its path points; reading it reports it missing.
+ */
+function confinedCredentials(file: string, dir: string): string | undefined {
+  const realDir = realpathSync(dir);
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    real = resolve(realDir, relative(dir, file));
+  }
+  const inside = relative(realDir, real);
+  // `..data/user.creds` is inside (Kubernetes names its projection `..data`); `../x` is not.
+  const outside = inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside);
+  if (inside === "" || outside) return undefined;
+  return real;
+}
+
+/**
  * Validates the text of an account directory's meta.yaml (`path`, e.g. `<dir>/acme/meta.yaml`)
  * and resolves it against the globals. The account is named after its directory; a `name` in the
  * file must match it. Every problem is a ConfigError whose sources are `<path>:<line>`.
+ *
+ * The directory is less trusted than the operator's configuration (SPEC section 11): `${VAR}`
+ * references are errors, never read from the environment, and the credentials file must be inside
+ * the account's directory.
  */
 export function parseAccountText(
   text: string,
   path: string,
   globals: AccountDefaults,
-  env: NodeJS.ProcessEnv,
 ): AccountConfig {
   const dir = dirname(path);
   const name = basename(dir);
-  const yaml = parseYamlSource(text, path, env);
+  const yaml = parseYamlSource(text, path, "refused");
   const sourceOf = (p: KeyPath): string => yaml.locate(p) ?? path;
   const value: Record<string, unknown> = { ...yaml.value };
   if (value.name === undefined) value.name = name;
@@ -199,29 +224,38 @@ export function parseAccountText(
   if (!parsed.success) {
     throw new ConfigError(inReadingOrder(issuesFromZod(parsed.error, value, sourceOf)));
   }
-  return resolveAccount(parsed.data, globals, {
+  const account = resolveAccount(parsed.data, globals, {
     baseDir: dir,
     source: "directory",
     origin: path,
     sourceOf: (p) => yaml.locate(p),
     defaultCredentials: true,
   });
+  if (
+    account.credentialsFile !== undefined &&
+    confinedCredentials(account.credentialsFile, dir) === undefined
+  ) {
+    throw new ConfigError([
+      {
+        key: "credentials_file",
+        source: sourceOf(["credentials_file"]),
+        message: "must be inside the account's directory, symlinks followed",
+      },
+    ]);
+  }
+  return account;
 }
 
 /** Reads, validates and resolves an account directory's meta.yaml; see parseAccountText. */
-export function parseAccountFile(
-  path: string,
-  globals: AccountDefaults,
-  env: NodeJS.ProcessEnv = process.env,
-): AccountConfig {
+export function parseAccountFile(path: string, globals: AccountDefaults): AccountConfig {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new ConfigError([{ key: "(file)", source: path, message: `cannot read: ${code}` }], {
+    const why = whyUnreadable(error);
+    throw new ConfigError([{ key: "(file)", source: path, message: `cannot read: ${why}` }], {
       cause: error,
     });
   }
-  return parseAccountText(text, path, globals, env);
+  return parseAccountText(text, path, globals);
 }

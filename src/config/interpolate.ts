@@ -40,6 +40,25 @@ function pathOf(ancestors: readonly unknown[], node: unknown): KeyPath {
 }
 
 /**
+ * Every `${VAR}` reference in the document's string values, replaced by nothing: for the files
+ * whose references are refused rather than read (an account directory's meta.yaml).
+ */
+export function references(doc: Document): MissingVariable[] {
+  const found: MissingVariable[] = [];
+  visit(doc, {
+    Scalar(key, node, ancestors) {
+      if (key === "key" || typeof node.value !== "string") return;
+      for (const match of node.value.matchAll(REFERENCE)) {
+        const variable = match[1];
+        if (variable === undefined) continue;
+        found.push({ variable, offset: node.range?.[0], path: pathOf(ancestors, node) });
+      }
+    },
+  });
+  return found;
+}
+
+/**
  * Replaces `${VAR}` and `${VAR:-default}` in every string value of a parsed YAML document. Working
  * on scalars rather than on the raw text keeps line numbers right, and keeps a value that contains
  * YAML syntax (a password with `: ` or `#`) from changing the document's structure.

@@ -32,7 +32,7 @@ function readYaml(file: string, env: NodeJS.ProcessEnv, origin: string): YamlSou
       { cause: error },
     );
   }
-  return parseYamlSource(text, file, env);
+  return parseYamlSource(text, file, { env });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { ConfigError } from "./errors.js";
-import { interpolate } from "./interpolate.js";
+import { interpolate, references } from "./interpolate.js";
 import { keyOf } from "./key-path.js";
 
 export interface YamlSource {
@@ -44,10 +44,21 @@ function offsetOf(doc: Document, path: readonly PropertyKey[]): number | undefin
 }
 
 /**
+ * Where `${VAR}` references are replaced from: the environment for the operator's configuration;
+ * `"refused"` for an account directory's meta.yaml, where a reference is an error, so that a file
+ * a tenant's tooling writes can never read the daemon's environment.
+ */
+export type Interpolation = { readonly env: NodeJS.ProcessEnv } | "refused";
+
+/**
  * Parses a YAML configuration or meta.yaml text and interpolates it; every problem is a
  * ConfigError naming the file and line.
  */
-export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessEnv): YamlSource {
+export function parseYamlSource(
+  text: string,
+  file: string,
+  interpolation: Interpolation,
+): YamlSource {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined): string =>
@@ -61,7 +72,20 @@ export function parseYamlSource(text: string, file: string, env: NodeJS.ProcessE
       { key: "(file)", source: lineOf(first.pos[0]), message: `invalid YAML: ${message}` },
     ]);
   }
-  const missing = interpolate(doc, env);
+  if (interpolation === "refused") {
+    const found = references(doc);
+    if (found.length > 0) {
+      throw new ConfigError(
+        found.map((m) => ({
+          key: m.path.length === 0 ? "(file)" : keyOf(m.path),
+          source: lineOf(m.offset),
+          message: `\${${m.variable}} is not replaced here: an account directory's files never read the daemon's environment (write $\${ for a literal \${)`,
+        })),
+      );
+    }
+  }
+  // With every reference refused above, this only turns `$${` into a literal `${`.
+  const missing = interpolate(doc, interpolation === "refused" ? {} : interpolation.env);
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map((m) => ({

@@ -135,7 +135,7 @@ export async function runScenario(run: Run, bin: string): Promise<number> {
     }),
   );
   // An empty environment: the caller's STREAMHOOK_* settings have no say in the demo.
-  const daemon = startDaemon({ config, logger, env: {} });
+  const daemon = startDaemon({ config, logger });
   cleanup.add("stop the daemon", () => daemon.stop());
   await waitForAccounts(run, daemon);
   say(

@@ -1,5 +1,5 @@
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readRegularFile, whyUnreadable } from "../config/regular-file.js";
 import { fromSeed, type KeyPair } from "@nats-io/nkeys";
 import type { Authenticator, JwtAuth } from "@nats-io/transport-node";
 import { CredentialsError } from "./errors.js";
@@ -34,10 +34,10 @@ export function parseCreds(text: string, path: string): ParsedCreds {
 export function readCredsFile(path: string): ParsedCreds & { readonly text: string } {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new CredentialsError(path, `cannot read creds file: ${code}`, { cause: error });
+    const why = whyUnreadable(error);
+    throw new CredentialsError(path, `cannot read creds file: ${why}`, { cause: error });
   }
   return { ...parseCreds(text, path), text };
 }

@@ -5,7 +5,6 @@ export interface RunSecretOptions {
   /** The account whose signing secret is wanted. */
   readonly account: string;
   readonly json: boolean;
-  readonly env: NodeJS.ProcessEnv;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
 }
@@ -24,7 +23,7 @@ const FROM: Readonly<Record<AccountConfig["secretSource"], string>> = {
  * account signs, 1 when it is unknown, invalid or signs nothing.
  */
 export function runSecret(config: Config, options: RunSecretOptions): number {
-  const { targets } = collectTargets(config, options.env);
+  const { targets } = collectTargets(config);
   const target = targets.find((t) =>
     t.kind === "account" ? t.account.name === options.account : t.check.name === options.account,
   );

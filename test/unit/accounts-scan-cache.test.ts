@@ -32,19 +32,19 @@ describe("accounts scan cache", () => {
       writeFileSync(join(root, name, "meta.yaml"), "stream: S\nconsumer: C\n");
       writeFileSync(join(root, name, "user.creds"), creds());
     }
-    const first = scanAccountsDir(root, defaults, {}, cache);
+    const first = scanAccountsDir(root, defaults, cache);
     assert.deepEqual(
       first.accounts.map((a) => a.ok),
       [true, true],
     );
-    const second = scanAccountsDir(root, defaults, {}, cache);
+    const second = scanAccountsDir(root, defaults, cache);
     // The very same objects: nothing was read or parsed again.
     assert.equal(second.accounts[0], first.accounts[0]);
     assert.equal(second.accounts[1], first.accounts[1]);
 
     writeFileSync(join(root, "a", "meta.yaml"), "stream: S2\nconsumer: C\n");
     writeFileSync(join(root, "b", "user.creds"), creds());
-    const third = scanAccountsDir(root, defaults, {}, cache);
+    const third = scanAccountsDir(root, defaults, cache);
     const [a, b] = third.accounts;
     assert.ok(a?.ok === true && b?.ok === true);
     assert.equal(a.account.stream, "S2");
@@ -52,7 +52,7 @@ describe("accounts scan cache", () => {
     assert.notEqual(b.fingerprint, first.accounts[1].fingerprint, "new creds, new fingerprint");
 
     rmSync(join(root, "b"), { recursive: true });
-    scanAccountsDir(root, defaults, {}, cache);
+    scanAccountsDir(root, defaults, cache);
     assert.deepEqual([...cache.keys()], [join(root, "a")], "a removed account is forgotten");
   });
 
@@ -60,15 +60,11 @@ describe("accounts scan cache", () => {
     const cache: ScanCache = new Map();
     mkdirSync(join(root, "late"));
     writeFileSync(join(root, "late", "meta.yaml"), "stream: S\nconsumer: C\n");
-    const before = scanAccountsDir(root, defaults, {}, cache).accounts.find(
-      (x) => x.name === "late",
-    );
+    const before = scanAccountsDir(root, defaults, cache).accounts.find((x) => x.name === "late");
     assert.ok(before?.ok === true);
     assert.equal(before.account.credentialsFile, undefined);
     writeFileSync(join(root, "late", "user.creds"), creds());
-    const after = scanAccountsDir(root, defaults, {}, cache).accounts.find(
-      (x) => x.name === "late",
-    );
+    const after = scanAccountsDir(root, defaults, cache).accounts.find((x) => x.name === "late");
     assert.ok(after?.ok === true);
     assert.equal(after.account.credentialsFile, join(root, "late", "user.creds"));
   });

@@ -99,7 +99,7 @@ describe("check: which accounts", () => {
   test("a missing accounts directory and no accounts at all are warnings", () => {
     const root = join(dir.path, "absent");
     const config = loadConfig({ env: { ...base, STREAMHOOK_ACCOUNTS_DIR: root } });
-    const { targets, warnings } = collectTargets(config, {});
+    const { targets, warnings } = collectTargets(config);
     assert.deepEqual(targets, []);
     assert.equal(warnings.length, 2);
     assert.match(warnings[0] ?? "", /accounts_dir .*absent does not exist/);
@@ -120,7 +120,7 @@ describe("check: which accounts", () => {
         STREAMHOOK_CONSUMER: "C",
       },
     });
-    const { targets, warnings } = collectTargets(config, {});
+    const { targets, warnings } = collectTargets(config);
     assert.deepEqual(warnings, []);
     assert.deepEqual(
       targets.map((t) =>

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -16,8 +17,6 @@ const root = mkdtempSync(join(tmpdir(), "streamhook-accounts-"));
 after(() => {
   rmSync(root, { recursive: true, force: true });
 });
-
-const SECRET = "whsec_dGhpcyBpcyBhIHRlc3Qgc2VjcmV0IGtleSE=";
 
 function globals(env: NodeJS.ProcessEnv = {}): AccountDefaults {
   return accountDefaults(
@@ -86,16 +85,12 @@ delivery: { max_attempts: 4 }
     const none = accountDir("bare", "stream: S\nconsumer: C\n");
     assert.equal(parseAccountFile(none, globals()).credentialsFile, undefined);
 
-    const named = accountDir(
-      "named",
-      "stream: S\nconsumer: C\ncredentials_file: ../shared/x.creds\n",
-      {
-        "user.creds": "creds",
-      },
-    );
+    const named = accountDir("named", "stream: S\nconsumer: C\ncredentials_file: x.creds\n", {
+      "user.creds": "creds",
+    });
     assert.equal(
       parseAccountFile(named, globals()).credentialsFile,
-      join(root, "shared", "x.creds"),
+      join(root, "named", "x.creds"),
     );
 
     const token = accountDir("token", "stream: S\nconsumer: C\ntoken: t0k3n\n", {
@@ -150,14 +145,23 @@ delivery:
     assert.equal(account.webhook.url, "http://own/x");
   });
 
-  test("meta.yaml is interpolated from the given environment", () => {
+  test("meta.yaml never reads the environment: a ${VAR} is an error naming file and line", () => {
     const path = accountDir(
       "interp",
-      "stream: ${STREAM}\nconsumer: C\nwebhook: { secret: '${S}' }\n",
+      "stream: S\nconsumer: C\nwebhook:\n  url: 'https://x.example.com/${AWS_SECRET_ACCESS_KEY}'\n",
     );
-    const account = parseAccountFile(path, globals(), { STREAM: "FROM_ENV", S: SECRET });
-    assert.equal(account.stream, "FROM_ENV");
-    assert.equal(account.webhook.secret, SECRET);
+    assert.throws(
+      () => parseAccountFile(path, globals()),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.length === 1 &&
+        error.issues[0]?.key === "webhook.url" &&
+        error.issues[0].source === `${path}:4` &&
+        /\$\{AWS_SECRET_ACCESS_KEY\} is not replaced here/.test(error.issues[0].message),
+    );
+    // A literal `${` written as `$${` is still fine.
+    const literal = accountDir("literal", "stream: S\nconsumer: C\ntenant_id: 'a$${b}'\n");
+    assert.equal(parseAccountFile(literal, globals()).tenantId, "a${b}");
   });
 
   test("an unreadable meta.yaml is a ConfigError with its cause", () => {
@@ -174,7 +178,7 @@ delivery:
 
   test("parseAccountText takes the text already read", () => {
     const path = join(root, "text", "meta.yaml");
-    const account = parseAccountText("stream: S\nconsumer: C\npaused: true\n", path, globals(), {});
+    const account = parseAccountText("stream: S\nconsumer: C\npaused: true\n", path, globals());
     assert.equal(account.name, "text");
     assert.equal(account.paused, true);
   });
@@ -185,7 +189,7 @@ test("an account cannot widen the global network settings", () => {
   for (const key of ["allowed_hosts", "allowed_networks"]) {
     const text = `stream: S\nconsumer: C\nwebhook:\n  ${key}: ["0.0.0.0/0"]\n`;
     assert.throws(
-      () => parseAccountText(text, path, globals(), {}),
+      () => parseAccountText(text, path, globals()),
       (error: unknown) =>
         error instanceof ConfigError &&
         error.issues.some(
@@ -196,4 +200,59 @@ test("an account cannot widen the global network settings", () => {
         ),
     );
   }
+});
+
+test("a directory account's credentials_file must stay inside its directory, symlinks followed", () => {
+  mkdirSync(join(root, "globex"), { recursive: true });
+  writeFileSync(join(root, "globex", "user.creds"), "globex's creds");
+  const refused = [
+    "../globex/user.creds",
+    join(root, "globex", "user.creds"),
+    "/etc/passwd",
+    "link.creds",
+  ];
+  for (const file of refused) {
+    const dir = join(root, "mallory");
+    mkdirSync(dir, { recursive: true });
+    rmSync(join(dir, "link.creds"), { force: true });
+    symlinkSync(join(root, "globex", "user.creds"), join(dir, "link.creds"));
+    writeFileSync(join(dir, "meta.yaml"), `stream: S\nconsumer: C\ncredentials_file: ${file}\n`);
+    assert.throws(
+      () => parseAccountFile(join(dir, "meta.yaml"), globals()),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.some(
+          (i) =>
+            i.key === "credentials_file" &&
+            i.source.endsWith("mallory/meta.yaml:3") &&
+            /inside the account's directory/.test(i.message),
+        ),
+      file,
+    );
+  }
+  // A link that stays inside (how Kubernetes projects secrets: user.creds -> ..data/user.creds).
+  const dir = join(root, "projected");
+  mkdirSync(join(dir, "..data"), { recursive: true });
+  writeFileSync(join(dir, "..data", "user.creds"), "creds");
+  symlinkSync(join("..data", "user.creds"), join(dir, "user.creds"));
+  writeFileSync(join(dir, "meta.yaml"), "stream: S\nconsumer: C\n");
+  assert.equal(
+    parseAccountFile(join(dir, "meta.yaml"), globals()).credentialsFile,
+    join(dir, "user.creds"),
+  );
+});
+
+test("an account directory's files must be regular files of at most 1 MiB, read without blocking", () => {
+  const dir = join(root, "special");
+  mkdirSync(dir, { recursive: true });
+  const meta = join(dir, "meta.yaml");
+  execFileSync("mkfifo", [meta]);
+  // A FIFO with no writer: a plain read would wait forever.
+  assert.throws(() => parseAccountFile(meta, globals()), /cannot read: not a regular file/);
+  rmSync(meta);
+  symlinkSync("/dev/zero", meta);
+  assert.throws(() => parseAccountFile(meta, globals()), /cannot read: not a regular file/);
+  rmSync(meta);
+  writeFileSync(meta, `stream: S\nconsumer: C\n# ${"x".repeat(1024 * 1024)}\n`);
+  assert.throws(() => parseAccountFile(meta, globals()), /cannot read: \d+ bytes, over the limit/);
 });

@@ -55,7 +55,7 @@ test("an account directory's bad header makes that account invalid, with its fil
   const globals = accountDefaults(loadConfig({ env: base }));
   const text = 'stream: S\nconsumer: C\nwebhook:\n  headers:\n    host: "evil.example"\n';
   assert.throws(
-    () => parseAccountText(text, "/accounts/mallory/meta.yaml", globals, {}),
+    () => parseAccountText(text, "/accounts/mallory/meta.yaml", globals),
     (error: unknown) =>
       error instanceof ConfigError &&
       error.issues.some(

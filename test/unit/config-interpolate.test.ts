@@ -47,7 +47,9 @@ accounts:
 `;
 
   test("interpolates values, not keys", () => {
-    const source = parseYamlSource(text, "c.yaml", { URL: "http://h/x", TOKEN: "t", KEY: "k" });
+    const source = parseYamlSource(text, "c.yaml", {
+      env: { URL: "http://h/x", TOKEN: "t", KEY: "k" },
+    });
     assert.deepEqual(source.value, {
       webhook: { url: "http://h/x", headers: { "${KEY}": "v" } },
       accounts: [
@@ -59,7 +61,7 @@ accounts:
 
   test("a missing variable is reported with its dotted key and line", () => {
     assert.throws(
-      () => parseYamlSource(text, "c.yaml", { URL: "http://h/x" }),
+      () => parseYamlSource(text, "c.yaml", { env: { URL: "http://h/x" } }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(
@@ -73,12 +75,14 @@ accounts:
   });
 
   test("a value holding YAML syntax stays one value", () => {
-    const source = parseYamlSource("password: ${P}\nuser: u\n", "c.yaml", { P: "a: b # c\nd: e" });
+    const source = parseYamlSource("password: ${P}\nuser: u\n", "c.yaml", {
+      env: { P: "a: b # c\nd: e" },
+    });
     assert.deepEqual(source.value, { password: "a: b # c\nd: e", user: "u" });
   });
 
   test("locates keys and list items by line, falling back to the nearest ancestor", () => {
-    const source = parseYamlSource(text, "c.yaml", { URL: "u", TOKEN: "t" });
+    const source = parseYamlSource(text, "c.yaml", { env: { URL: "u", TOKEN: "t" } });
     assert.equal(source.locate(["webhook"]), "c.yaml:1");
     assert.equal(source.locate(["webhook", "url"]), "c.yaml:2");
     assert.equal(source.locate(["accounts", 1]), "c.yaml:8");
@@ -88,26 +92,31 @@ accounts:
   });
 
   test("empty keys mean unset, not null", () => {
-    const source = parseYamlSource("dlq:\n  # subject: x\nlog:\n  level: info\n", "c.yaml", {});
+    const source = parseYamlSource("dlq:\n  # subject: x\nlog:\n  level: info\n", "c.yaml", {
+      env: {},
+    });
     assert.deepEqual(source.value, { log: { level: "info" } });
   });
 
   test("invalid YAML is one ConfigError with the line, quoting no source text", () => {
     const broken = "webhook:\n  secret: whsec_c2VjcmV0\n  - oops: [\n";
     assert.throws(
-      () => parseYamlSource(broken, "c.yaml", {}),
+      () => parseYamlSource(broken, "c.yaml", { env: {} }),
       (error: unknown) =>
         error instanceof ConfigError &&
         error.issues.length === 1 &&
         !error.message.includes("whsec_c2VjcmV0"),
     );
     assert.throws(
-      () => parseYamlSource("a: 1\nb: [unclosed\n", "c.yaml", {}),
+      () => parseYamlSource("a: 1\nb: [unclosed\n", "c.yaml", { env: {} }),
       (error: unknown) =>
         error instanceof ConfigError && /^c\.yaml:\d+$/.test(error.issues[0]?.source ?? ""),
     );
-    assert.throws(() => parseYamlSource("a: 1\na: 2\n", "c.yaml", {}), /c\.yaml:2\).*unique/);
-    assert.throws(() => parseYamlSource("a: *nowhere\n", "c.yaml", {}), ConfigError);
-    assert.throws(() => parseYamlSource("- a\n- b\n", "c.yaml", {}), /top level/);
+    assert.throws(
+      () => parseYamlSource("a: 1\na: 2\n", "c.yaml", { env: {} }),
+      /c\.yaml:2\).*unique/,
+    );
+    assert.throws(() => parseYamlSource("a: *nowhere\n", "c.yaml", { env: {} }), ConfigError);
+    assert.throws(() => parseYamlSource("- a\n- b\n", "c.yaml", { env: {} }), /top level/);
   });
 });
