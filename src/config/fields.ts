@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { invalidHostGlob } from "../delivery/allowed-hosts.js";
 import { parseNetwork } from "../delivery/network-policy.js";
 import { decodeSecret } from "../delivery/signing.js";
 import { parseDuration } from "./duration.js";
@@ -48,11 +49,6 @@ export const positiveDuration = durationAtLeast(1);
 export const durationList = z.preprocess(
   splitList,
   z.array(duration, { error: "expected a list of durations" }).min(1, "needs at least one delay"),
-);
-
-export const stringList = z.preprocess(
-  splitList,
-  z.array(z.string().min(1), { error: "expected a list of strings" }),
 );
 
 export const statusList = z.preprocess(
@@ -168,6 +164,18 @@ export const tlsSchema = z.strictObject({
   cert_file: z.string().min(1).optional(),
   key_file: z.string().min(1).optional(),
 });
+
+/** `webhook.allowed_hosts`: host names, where a `*` label stands for one or more labels. */
+export const hostGlobList = z.preprocess(
+  splitList,
+  z.array(
+    z.string().superRefine((value, ctx) => {
+      const why = invalidHostGlob(value);
+      if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
+    }),
+    { error: "expected a list of host names, such as *.example.com" },
+  ),
+);
 
 /** CIDRs (or single addresses) that the network policy lets webhooks reach (SPEC section 11). */
 export const networkList = z.preprocess(

@@ -1,6 +1,23 @@
 /**
- * Matches a host name against `webhook.allowed_hosts` globs (`*` matches within and across labels,
- * case-insensitive). An empty list allows every host.
+ * Why a `webhook.allowed_hosts` glob is refused, or undefined when it is fine. A `*` must stand
+ * for whole labels (`*.example.com`): inside a label it would let `*example.com` match
+ * `attacker-example.com`.
+ */
+export function invalidHostGlob(glob: string): string | undefined {
+  const labels = glob.toLowerCase().split(".");
+  if (labels.some((label) => label === ""))
+    return "expected a host name, such as hooks.example.com";
+  if (labels.some((label) => label.includes("*") && label !== "*")) {
+    return "a * must stand for whole labels, such as *.example.com";
+  }
+  return undefined;
+}
+
+/**
+ * Matches a host name against `webhook.allowed_hosts` globs, case-insensitively. A `*` label
+ * stands for one or more whole labels: `*.example.com` matches `a.example.com` and
+ * `a.b.example.com`, never `example.com` or `attacker-example.com`. An empty list allows every
+ * host. The globs were checked with `invalidHostGlob` when the configuration was read.
  */
 export function hostMatcher(globs: readonly string[]): (host: string) => boolean {
   if (globs.length === 0) return () => true;
@@ -9,13 +26,17 @@ export function hostMatcher(globs: readonly string[]): (host: string) => boolean
       new RegExp(
         `^${glob
           .toLowerCase()
-          .split("*")
-          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-          .join(".*")}$`,
+          .split(".")
+          .map((label) => (label === "*" ? "[^.]+(?:\\.[^.]+)*" : escape(label)))
+          .join("\\.")}$`,
       ),
   );
   return (host) => {
     const name = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
     return patterns.some((pattern) => pattern.test(name));
   };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\*]/g, "\\$&");
 }
