@@ -98,7 +98,7 @@ function readFresh(dir: string, name: string, defaults: AccountDefaults): Direct
       text = readRegularFile(metaPath);
     } catch (error) {
       const why = whyUnreadable(error);
-      return { name, ok: false, path: metaPath, error: `cannot read: ${why}` };
+      return { name, ok: false, path: metaPath, error: `${metaPath}: cannot read: ${why}` };
     }
     const account = parseAccountText(text, metaPath, defaults);
     const hash = createHash("sha256").update(text);
