@@ -36,6 +36,24 @@ describe("command line", () => {
     assert.match(run.stderr(), /delivery\.max_attempts \(env STREAMHOOK_DELIVERY_MAX_ATTEMPTS\)/);
   });
 
+  test("a configured header that would break or retarget requests exits 2, naming the key", async () => {
+    for (const headers of [{ host: "evil.example" }, { "x-tenant": "a\r\nx-injected: 1" }]) {
+      const run = runCli(["run"], {
+        STREAMHOOK_STREAM: "S",
+        STREAMHOOK_CONSUMER: "C",
+        STREAMHOOK_WEBHOOK_URL: "http://127.0.0.1:1/x",
+        STREAMHOOK_WEBHOOK_HEADERS: JSON.stringify(headers),
+      });
+      assert.equal(await run.exit, 2);
+      const key = Object.keys(headers)[0] ?? "";
+      assert.match(
+        run.stderr(),
+        new RegExp(`webhook\\.headers\\.${key} \\(env STREAMHOOK_WEBHOOK_HEADERS\\)`),
+      );
+      assert.doesNotMatch(run.stderr(), /evil\.example|x-injected/, "the value is never echoed");
+    }
+  });
+
   test("an unknown command exits 2", async () => {
     const run = runCli(["frobnicate"]);
     assert.equal(await run.exit, 2);
