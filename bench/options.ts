@@ -13,6 +13,13 @@ export interface Sizes {
    * two: on a shared machine one drain's rate can differ from the next one's by a fifth.
    */
   readonly drainRounds: number;
+  /** Bytes of each drain message's JSON body. */
+  readonly drainMessageBytes: number;
+  /**
+   * Where each drain message carries a `tenant_id` member of its own, as real publishers' events
+   * do (the stamp must then remove it): 0 nowhere, 1 first, 2 in the middle, 3 last.
+   */
+  readonly drainTenantField: number;
   readonly latencyRates: readonly number[];
   readonly latencyWarmupMs: number;
   readonly latencyMs: number;
@@ -32,6 +39,8 @@ const FULL: Sizes = {
   drainMessages: 200_000,
   drainAccounts: 100,
   drainRounds: 4,
+  drainMessageBytes: 512,
+  drainTenantField: 0,
   latencyRates: [1_000, 5_000],
   latencyWarmupMs: 2_000,
   latencyMs: 15_000,
@@ -50,6 +59,8 @@ const SMOKE: Sizes = {
   drainMessages: 2_000,
   drainAccounts: 5,
   drainRounds: 1,
+  drainMessageBytes: 512,
+  drainTenantField: 0,
   latencyRates: [200, 1_000],
   latencyWarmupMs: 300,
   latencyMs: 1_500,

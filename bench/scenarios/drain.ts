@@ -6,6 +6,7 @@ import { removeDir } from "../cleanup.js";
 import { consumersIdle, startCluster, type Cluster } from "../cluster.js";
 import { startPipeline, stopPipeline, type Context, type PipelineName } from "../context.js";
 import { fillStreams } from "../fill.js";
+import { drainPayloadOf } from "../payload.js";
 import { mean } from "../percentiles.js";
 import { cpuWindow } from "../proc.js";
 import { startReceiverProcess, type ReceiverProcess } from "../receiver-client.js";
@@ -152,7 +153,8 @@ async function provision(accounts: number, context: Context): Promise<Cluster> {
     keepConnections: true,
   });
   context.log(`drain, ${accounts} account(s): publishing ${total} messages`);
-  await fillStreams(cluster.accounts, total);
+  const { drainMessageBytes, drainTenantField } = context.sizes;
+  await fillStreams(cluster.accounts, total, drainPayloadOf(drainMessageBytes, drainTenantField));
   return cluster;
 }
 

@@ -9,8 +9,9 @@ import { connection, fillStreams } from "../fill.js";
 import { timedPayload } from "../payload.js";
 import type { Distribution } from "../percentiles.js";
 import { publishPaced } from "../publish.js";
+import { drainPayloadOf } from "../payload.js";
 import { startReceiverProcess } from "../receiver-client.js";
-import { DAEMON_CONSUMER, SUBJECT } from "../settings.js";
+import { DAEMON_CONSUMER, MESSAGE_BYTES, SUBJECT } from "../settings.js";
 
 export interface FairnessResult {
   readonly backlog: number;
@@ -41,7 +42,7 @@ export async function fairnessScenario(context: Context): Promise<FairnessResult
   const problems: string[] = [];
   try {
     const busy = accountNamed(cluster, "busy");
-    await fillStreams([busy], backlog);
+    await fillStreams([busy], backlog, drainPayloadOf(MESSAGE_BYTES, 0));
     const dir = writeAccountsDir(cluster.accounts, {
       consumer: DAEMON_CONSUMER,
       extraMeta: (name) => (name === "busy" ? `webhook:\n  url: ${receiver.url}slow` : ""),

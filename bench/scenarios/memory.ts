@@ -9,8 +9,9 @@ import { startDaemon } from "../daemon.js";
 import { fillStreams } from "../fill.js";
 import { mean } from "../percentiles.js";
 import { rssMiB } from "../proc.js";
+import { drainPayloadOf } from "../payload.js";
 import { startReceiverProcess } from "../receiver-client.js";
-import { DAEMON_CONSUMER } from "../settings.js";
+import { DAEMON_CONSUMER, MESSAGE_BYTES } from "../settings.js";
 
 export interface MemoryResult {
   readonly messages: number;
@@ -41,7 +42,7 @@ export async function memoryScenario(context: Context): Promise<MemoryResult> {
   const problems: string[] = [];
   try {
     context.log(`memory: publishing ${total} messages`);
-    await fillStreams(cluster.accounts, total);
+    await fillStreams(cluster.accounts, total, drainPayloadOf(MESSAGE_BYTES, 0));
     const dir = writeAccountsDir(cluster.accounts, { consumer: DAEMON_CONSUMER });
     const daemon = await startDaemon({
       natsUrl: cluster.server.url,
