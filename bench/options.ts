@@ -1,7 +1,15 @@
 // Command-line options and the sizes of a full run and of a smoke run.
 import { parseArgs } from "node:util";
 
-export const SCENARIOS = ["drain", "drain-many", "latency", "idle", "fairness", "memory"] as const;
+export const SCENARIOS = [
+  "drain",
+  "drain-many",
+  "latency",
+  "idle",
+  "fairness",
+  "memory",
+  "ceiling",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Sizes {

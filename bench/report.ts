@@ -1,6 +1,8 @@
 // The tables of a run, from its results: the same figures on the terminal and in BENCHMARKS.md.
 import type { Results } from "./results.js";
 import type { DrainResult } from "./scenarios/drain.js";
+import { TENANT_PLACES } from "./payload.js";
+import { mean } from "./percentiles.js";
 import type { Table } from "./table.js";
 import { evaluateTargets } from "./targets.js";
 
@@ -30,7 +32,9 @@ function drainTable(r: Results): Table | undefined {
   }
   const first = drains[0];
   return {
-    title: `Drain: ${int(first?.messages ?? 0)} messages of 512 B already in the stream (msg/s)`,
+    title:
+      `Drain: ${int(first?.messages ?? 0)} messages of ${int(r.sizes.drainMessageBytes)} B ` +
+      `${payloadShape(r.sizes.drainTenantField)} already in the stream (msg/s)`,
     headers: ["", "streamhook", "baseline", "streamhook / baseline"],
     rows,
     note:
@@ -41,6 +45,53 @@ function drainTable(r: Results): Table | undefined {
         ? "The one-account and many-account drains interleave in the same ABBA schedule, " +
           "each account count on its own nats-server."
         : ""),
+  };
+}
+
+/** How the drain's payloads carry the publisher's own tenant (see Sizes.drainTenantField). */
+function payloadShape(tenantAt: number): string {
+  const place = TENANT_PLACES[tenantAt] ?? "none";
+  return place === "none" ? "without a tenant field" : `with the publisher's tenant_id ${place}`;
+}
+
+function ceilingTable(r: Results): Table | undefined {
+  const c = r.ceiling;
+  if (c === undefined) return undefined;
+  const lower = Math.min(c.nats, c.http);
+  const share = (rate: number): string => (lower > 0 ? ratio(rate / lower) : "-");
+  const cpuOf = (mode: "nats" | "http"): string =>
+    pct(mean(c.runs.filter((run) => run.mode === mode).map((run) => run.cpu)));
+  // One thread doing both halves, each at its own speed, one after the other per message.
+  const serial = c.nats > 0 && c.http > 0 ? 1 / (1 / c.nats + 1 / c.http) : 0;
+  const rows = [
+    ["NATS client alone: consume and ack", int(c.nats), cpuOf("nats"), share(c.nats)],
+    ["undici alone: POST to the receiver", int(c.http), cpuOf("http"), share(c.http)],
+    ["both halves on one thread: 1 / (1/nats + 1/http)", int(serial), "", share(serial)],
+  ];
+  if (r.drainOne !== undefined) {
+    rows.push([
+      "streamhook drain, 1 account",
+      int(r.drainOne.streamhookRate),
+      "",
+      share(r.drainOne.streamhookRate),
+    ]);
+    rows.push([
+      "baseline drain, 1 account",
+      int(r.drainOne.baselineRate),
+      "",
+      share(r.drainOne.baselineRate),
+    ]);
+  }
+  return {
+    title: `Ceiling: each half of a drain alone, one account, ${int(c.messages)} messages (msg/s)`,
+    headers: ["", "msg/s", "CPU of its process", "of the lower ceiling"],
+    rows,
+    note:
+      "Each half in its own process with the baseline's libraries and limits: the NATS client " +
+      "consuming and acking with nothing else to do, and undici posting the same payloads to the " +
+      "same receiver with nothing to pull. A pipeline can go no faster than the lower of the two " +
+      "on this machine, and a single-threaded one no faster than both halves one after the " +
+      "other; the drains above ran in the same run.",
   };
 }
 
@@ -172,6 +223,7 @@ export function tables(results: Results): Table[] {
     idleTable(results),
     fairnessTable(results),
     memoryTable(results),
+    ceilingTable(results),
     targetTable(results),
   ].filter((t): t is Table => t !== undefined);
 }

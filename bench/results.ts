@@ -1,4 +1,5 @@
 // Everything one bench run measured, as written to the results JSON.
+import type { CeilingResult } from "./scenarios/ceiling.js";
 import type { DrainResult } from "./scenarios/drain.js";
 import type { FairnessResult } from "./scenarios/fairness.js";
 import type { IdleResult } from "./scenarios/idle.js";
@@ -17,6 +18,7 @@ export interface Results {
   idle?: IdleResult;
   fairness?: FairnessResult;
   memory?: MemoryResult;
+  ceiling?: CeilingResult;
   /** Scenarios that threw, with the error. */
   readonly failures: string[];
 }
@@ -30,6 +32,7 @@ export function allProblems(results: Results): string[] {
     results.idle,
     results.fairness,
     results.memory,
+    results.ceiling,
   ];
   return [
     ...results.failures,

@@ -8,6 +8,7 @@ import { SCENARIOS, parseOptions, type ScenarioName } from "./options.js";
 import { PARTIAL_JSON, RESULTS_JSON, SMOKE_JSON, writeBenchmarks, writeResults } from "./output.js";
 import { tables } from "./report.js";
 import { allProblems, type Results } from "./results.js";
+import { ceilingScenario } from "./scenarios/ceiling.js";
 import { drainScenario, drainScenarios } from "./scenarios/drain.js";
 import { fairnessScenario } from "./scenarios/fairness.js";
 import { idleScenario } from "./scenarios/idle.js";
@@ -65,6 +66,9 @@ const scenarios: Record<ScenarioName, () => Promise<void>> = {
   },
   memory: async () => {
     results.memory = await memoryScenario(context);
+  },
+  ceiling: async () => {
+    results.ceiling = await ceilingScenario(context);
   },
 };
 
