@@ -240,6 +240,17 @@ test("a directory account's credentials_file must stay inside its directory, sym
     parseAccountFile(join(dir, "meta.yaml"), globals()).credentialsFile,
     join(dir, "user.creds"),
   );
+
+  // A projected volume whose items have paths (acme/user.creds): the account directory itself is
+  // a link into the volume's timestamped copy, and its files are inside that copy.
+  const volume = join(root, "volume");
+  mkdirSync(join(volume, "..2026_12_06", "acme"), { recursive: true });
+  writeFileSync(join(volume, "..2026_12_06", "acme", "user.creds"), "creds");
+  writeFileSync(join(volume, "..2026_12_06", "acme", "meta.yaml"), "stream: S\nconsumer: C\n");
+  symlinkSync("..2026_12_06", join(volume, "..data"));
+  symlinkSync(join("..data", "acme"), join(volume, "acme"));
+  const projected = parseAccountFile(join(volume, "acme", "meta.yaml"), globals());
+  assert.equal(projected.credentialsFile, join(volume, "acme", "user.creds"));
 });
 
 test("an account directory's files must be regular files of at most 1 MiB, read without blocking", () => {
