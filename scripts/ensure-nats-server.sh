@@ -58,16 +58,7 @@ is_debian_like() {
   esac
 }
 
-# The Debian archive this machine's apt already uses (its main archive, not the security one).
-debian_mirror() {
-  for file in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -r "$file" ] || continue
-    awk '
-      /^URIs:/ { for (i = 2; i <= NF; i++) print $i }
-      /^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }
-    ' "$file"
-  done | grep -E '/debian/?$' | head -n 1 | grep .
-}
+. "$(dirname "$0")/debian-package.sh"
 
 # Debian's package of a suite, unpacked under .cache; prints the binary's path.
 from_suite() {
@@ -75,33 +66,7 @@ from_suite() {
   root=$(cd "$(dirname "$0")/.." && pwd)
   dest="$root/.cache/runtimes/nats-server-$suite"
   bin="$dest/usr/sbin/nats-server"
-  if [ ! -x "$bin" ]; then
-    command -v apt-get >/dev/null 2>&1 || {
-      say "fetching Debian's $suite package needs apt-get"
-      exit 1
-    }
-    keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-    [ -r "$keyring" ] || {
-      say "fetching Debian's $suite package needs $keyring (package debian-archive-keyring)"
-      exit 1
-    }
-    mirror=$(debian_mirror) || {
-      say "no Debian mirror in this machine's apt sources to fetch the $suite package from"
-      exit 1
-    }
-    apt="$root/.cache/runtimes/apt-$suite"
-    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/parts" "$apt/deb"
-    printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite" \
-      >"$apt/sources.list"
-    set -- -o "Dir::Etc::sourcelist=$apt/sources.list" -o "Dir::Etc::sourceparts=$apt/parts" \
-      -o "Dir::State::lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Sandbox::User=root
-    say "fetching nats-server from Debian $suite"
-    apt-get "$@" -qq update </dev/null >&2
-    (cd "$apt/deb" && apt-get "$@" -qq download nats-server </dev/null >&2)
-    rm -rf "$dest"
-    dpkg-deb -x "$apt/deb"/nats-server_*.deb "$dest"
-    rm -rf "$apt"
-  fi
+  [ -x "$bin" ] || fetch_debian_package "$suite" nats-server "$dest"
   "$bin" --version >&2
   printf '%s\n' "$bin"
   exit 0

@@ -201,6 +201,17 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
   new Gauge({
+    name: "streamhook_account_state",
+    help: "1 for the state each account is in (starting, running, paused, waiting, invalid, stopped).",
+    labelNames: ["account", "state"] as const,
+    registers,
+    collect() {
+      // Only the current state: an alert on `state="waiting"` needs no join with account_up.
+      this.reset();
+      for (const a of sources.accounts()) this.set({ account: a.name, state: a.state }, 1);
+    },
+  });
+  new Gauge({
     name: "streamhook_breaker_open",
     help: "1 while an account's circuit breaker for a webhook origin is open or half-open.",
     labelNames: ["account", "origin"] as const,

@@ -36,6 +36,10 @@ describe("metrics", () => {
       'streamhook_account_up{account="a"} 1',
       'streamhook_account_up{account="b"} 0',
     ]);
+    assert.deepEqual(lines(text, "streamhook_account_state{"), [
+      'streamhook_account_state{account="a",state="running"} 1',
+      'streamhook_account_state{account="b",state="waiting"} 1',
+    ]);
     assert.deepEqual(lines(text, "streamhook_consumer_pending{"), [
       'streamhook_consumer_pending{account="b"} 12',
     ]);
