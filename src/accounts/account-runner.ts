@@ -166,6 +166,9 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       // ack_wait is in nanoseconds; the server's default is 30 s.
       ackWaitMs: Math.floor((verified.consumer.config.ack_wait ?? 30_000_000_000) / 1_000_000),
       flushAcks: options.acks.flush,
+      wake: () => {
+        queue.wake();
+      },
       logger: log,
       observer,
     });

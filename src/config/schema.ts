@@ -48,6 +48,8 @@ const webhookKeys = {
   allowed_hosts: hostGlobList.default([]),
   allowed_networks: networkList.default([]),
   max_connections: integer(1).default(32),
+  /** Requests per second per account; 0: no limit. */
+  rate_limit: integer(0).default(0),
 };
 
 /** `webhook.*` keys only the operator's configuration may set: no account can widen them. */

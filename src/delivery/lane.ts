@@ -5,6 +5,7 @@ import type { InboundMessage } from "../pipeline/inbound-message.js";
 import type { CircuitBreaker } from "./breaker.js";
 import { decide, type Decision } from "./decision.js";
 import { isRetryable, type DeliveryOutcome } from "./outcome.js";
+import { createRateLimiter } from "./rate-limiter.js";
 import { prepareRequest } from "./request.js";
 import type { Settlement } from "./settlement.js";
 import type { DeliveryTarget } from "./target.js";
@@ -25,6 +26,11 @@ export interface LaneOptions {
   readonly ackWaitMs: number;
   /** Sends the acks waiting for the end of the event-loop turn; see AckBatcher. */
   readonly flushAcks: () => void;
+  /**
+   * Tells the delivery worker to look at the queue again: called when the rate limit, which made
+   * `canStart` say no, has a token again.
+   */
+  readonly wake: () => void;
   readonly logger: Logger;
   readonly observer?: AttemptObserver | undefined;
 }
@@ -44,7 +50,7 @@ export interface Lane {
   readonly held: number;
   /** Takes a pulled message into the lane's care. */
   admit(msg: JsMsg): InboundMessage;
-  /** Whether one more request may start now: the account's limit, and its breaker. */
+  /** Whether one more request may start now: the account's limits, its breaker, its rate. */
   canStart(): boolean;
   /** One attempt from request to settlement. Never rejects. */
   deliver(item: InboundMessage, client: WebhookClient): Promise<void>;
@@ -67,6 +73,19 @@ export function createLane(options: LaneOptions): Lane {
   const held = createHeldMessages(options.ackWaitMs);
   let inflight = 0;
   let idleWaiters: (() => void)[] = [];
+  const limiter = target.rateLimit > 0 ? createRateLimiter(target.rateLimit) : undefined;
+  /** Set while the worker waits for this lane's next token. */
+  let wakeTimer: NodeJS.Timeout | undefined;
+
+  /** Whether the rate limit lets one more request start; if not, the worker is woken later. */
+  function paced(): boolean {
+    if (limiter === undefined || limiter.ready()) return true;
+    wakeTimer ??= setTimeout(() => {
+      wakeTimer = undefined;
+      options.wake();
+    }, limiter.waitMs());
+    return false;
+  }
 
   /** Everything between taking a message and its decision: the request, the breaker, decide(). */
   async function attempt(
@@ -159,10 +178,11 @@ export function createLane(options: LaneOptions): Lane {
       return { lane, msg, receivedAt: Date.now(), heldSlot: held.hold(msg) };
     },
     canStart() {
-      return inflight < target.accountConcurrency && breaker.allows(origin);
+      return inflight < target.accountConcurrency && breaker.allows(origin) && paced();
     },
     async deliver(item, client) {
       inflight++;
+      limiter?.take();
       const { msg } = item;
       try {
         let settled: { readonly id: string; readonly decision: Decision };
@@ -202,6 +222,8 @@ export function createLane(options: LaneOptions): Lane {
       });
     },
     close() {
+      clearTimeout(wakeTimer);
+      wakeTimer = undefined;
       held.close();
     },
   };

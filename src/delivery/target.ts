@@ -36,6 +36,8 @@ export interface DeliveryTarget {
   readonly staticHeaderList: readonly string[];
   readonly policy: DecisionPolicy;
   readonly accountConcurrency: number;
+  /** `webhook.rate_limit`: requests per second, 0 for none. */
+  readonly rateLimit: number;
   /** Larger messages are dead-lettered as `too_large` without an attempt. */
   readonly maxMessageBytes: number;
   readonly dlqSubject: string | undefined;
@@ -120,6 +122,7 @@ export function createDeliveryTarget(inputs: TargetInputs): DeliveryTarget {
       maxDeliver: inputs.consumerMaxDeliver,
     },
     accountConcurrency: delivery.accountConcurrency,
+    rateLimit: webhook.rateLimit,
     maxMessageBytes: account.maxMessageBytes,
     dlqSubject:
       account.dlqSubject === undefined ? undefined : renderDlqSubject(account.dlqSubject, account),

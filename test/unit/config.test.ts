@@ -65,6 +65,7 @@ describe("loadConfig: sources and defaults", () => {
         allowedHosts: [],
         allowedNetworks: [],
         maxConnections: 32,
+        rateLimit: 0,
       },
       delivery: {
         concurrency: 64,
@@ -589,6 +590,7 @@ accounts:
       allowedHosts: [],
       allowedNetworks: [],
       maxConnections: 32,
+      rateLimit: 0,
     });
     assert.deepEqual(a.delivery, {
       maxAttempts: 2,

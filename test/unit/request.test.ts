@@ -57,6 +57,7 @@ function target(overrides: Partial<DeliveryTarget> = {}): DeliveryTarget {
       maxDeliver: -1,
     },
     accountConcurrency: 4,
+    rateLimit: 0,
     maxMessageBytes: 1024 * 1024,
     dlqSubject: undefined,
     ...overrides,
