@@ -86,7 +86,8 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
   function setState(state: AccountState, reason?: string): void {
     if (status.state === state && status.reason === reason) return;
     status = { name: account.name, state, reason, since: Date.now() };
-    if (state === "waiting") log.warn({ state, reason }, "account waiting");
+    if (state === "waiting" || state === "disabled")
+      log.warn({ state, reason }, `account ${state}`);
     else log.info({ state, reason }, `account ${state}`);
   }
 
@@ -137,7 +138,11 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     for (const item of queue.removeKey(account.name)) item.lane.handBack(item);
   }
 
-  async function session(nc: NatsConnection, signal: AbortSignal): Promise<void> {
+  /**
+   * Connects the account's pull loop to the queue until `signal` aborts or the connection ends.
+   * Returns why the receiver disabled the endpoint (410 Gone), if it did.
+   */
+  async function session(nc: NatsConnection, signal: AbortSignal): Promise<string | undefined> {
     const verified = await options.connectSlots(() => verifyConsumer(nc, account));
     const target = createDeliveryTarget({
       account,
@@ -148,7 +153,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     if (account.paused) {
       setState("paused");
       await Promise.race([untilAborted(signal), nc.closed()]);
-      return;
+      return undefined;
     }
     const { observer } = options;
     const settlement = createSettlement({
@@ -194,8 +199,11 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       );
     }
     lane = sessionLane;
+    // A 410 ends the pulling like a stop does: what is held goes back to the broker, kept.
+    const pulling = AbortSignal.any([signal, sessionLane.disabled]);
     try {
-      await pull(nc, verified.js, verified.stream, sessionLane, settlement, signal);
+      await pull(nc, verified.js, verified.stream, sessionLane, settlement, pulling);
+      return sessionLane.disabled.aborted ? String(sessionLane.disabled.reason) : undefined;
     } finally {
       polling.abort();
       await poller;
@@ -303,7 +311,8 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       // A function, not the property, because TypeScript narrows `signal.aborted` across awaits.
       const stopped = (): boolean => signal.aborted;
       let failures = 0;
-      while (!stopped()) {
+      let disabled: string | undefined;
+      while (!stopped() && disabled === undefined) {
         setState("starting");
         let nc: NatsConnection | undefined;
         let watching: Promise<void> = Promise.resolve();
@@ -312,7 +321,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
             connectAccount(account, { clientName: `streamhook:${account.name}` }),
           );
           watching = watchConnection(nc);
-          await session(nc, signal);
+          disabled = await session(nc, signal);
           failures = 0;
         } catch (error) {
           if (stopped()) break;
@@ -323,7 +332,14 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
           if (nc !== undefined) await closeConnection(nc, log);
           await watching;
         }
-        if (!stopped()) await sleep(waitingDelay(Math.max(0, failures - 1)), signal);
+        if (!stopped() && disabled === undefined) {
+          await sleep(waitingDelay(Math.max(0, failures - 1)), signal);
+        }
+      }
+      if (disabled !== undefined && !stopped()) {
+        // Until the configuration changes (a new runner) or the daemon restarts.
+        setState("disabled", disabled);
+        await untilAborted(signal);
       }
       breaker.close();
       setState("stopped");

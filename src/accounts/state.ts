@@ -1,4 +1,12 @@
-export type AccountState = "starting" | "running" | "paused" | "waiting" | "invalid" | "stopped";
+export type AccountState =
+  | "starting"
+  | "running"
+  | "paused"
+  | "waiting"
+  | "invalid"
+  /** Its receiver answered 410 Gone: nothing is pulled until its configuration changes. */
+  | "disabled"
+  | "stopped";
 
 export interface AccountStatus {
   readonly name: string;

@@ -62,7 +62,8 @@ const deliveryKeys = {
   max_attempts: integer(1).default(10),
   backoff: durationList.default([1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000]),
   max_retry_after: duration.default(3_600_000),
-  terminal_statuses: statusList.default([400, 410, 413, 415, 422]),
+  // Not 410: a receiver that answers 410 Gone disables its account's endpoint (SPEC section 13).
+  terminal_statuses: statusList.default([400, 413, 415, 422]),
   pull_batch: integer(1).default(256),
   queue_capacity: integer(1).default(1024),
   queue_bytes: integer(1).default(64 * 1024 * 1024),

@@ -12,9 +12,17 @@ export const DEAD_LETTER_REASONS = [
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
+/** What a receiver that answers this asks for: no more deliveries (Standard Webhooks). */
+export const GONE = 410;
+
 export type Decision =
   | { readonly action: "ack" }
   | { readonly action: "nak"; readonly delayMs: number }
+  /**
+   * The receiver answered 410 Gone: the message is kept (nak'd) and the account's endpoint is
+   * disabled until its configuration changes or the daemon restarts.
+   */
+  | { readonly action: "disable"; readonly delayMs: number; readonly status: number }
   | {
       readonly action: "dead_letter";
       readonly reason: DeadLetterReason;
@@ -64,6 +72,9 @@ export function decide(policy: DecisionPolicy, input: DecisionInput): Decision {
       if (status >= 200 && status < 300) return { action: "ack" };
       if (policy.terminalStatuses.has(status)) {
         return { action: "dead_letter", reason: "terminal_status", status };
+      }
+      if (status === GONE) {
+        return { action: "disable", delayMs: retryDelay(policy, input), status };
       }
       return retryOrGiveUp(policy, input, { status }, outcome.retryAfter);
     }

@@ -60,6 +60,11 @@ export interface Lane {
   idle(): Promise<void>;
   /** Stops the progress signals; whatever is still held comes back after `ack_wait`. */
   close(): void;
+  /**
+   * Aborted, with the reason as a string, once the receiver answered 410 Gone: the session then
+   * stops pulling and gives back what it holds, and the account stays disabled (SPEC section 13).
+   */
+  readonly disabled: AbortSignal;
 }
 
 function describe(error: unknown): string {
@@ -73,6 +78,7 @@ export function createLane(options: LaneOptions): Lane {
   const held = createHeldMessages(options.ackWaitMs);
   let inflight = 0;
   let idleWaiters: (() => void)[] = [];
+  const disabling = new AbortController();
   const limiter = target.rateLimit > 0 ? createRateLimiter(target.rateLimit) : undefined;
   /** Set while the worker waits for this lane's next token. */
   let wakeTimer: NodeJS.Timeout | undefined;
@@ -199,6 +205,9 @@ export function createLane(options: LaneOptions): Lane {
           settled = { id: webhookId(target.idPrefix, msg.seq), decision };
         }
         await settlement.settle(msg, settled.id, settled.decision);
+        if (settled.decision.action === "disable" && !disabling.signal.aborted) {
+          disabling.abort(`the receiver answered ${settled.decision.status} Gone to ${origin}`);
+        }
       } catch (error) {
         log.error({ err: error, sequence: msg.seq }, "settling a delivery failed unexpectedly");
         settlement.handBack(msg, 1_000);
@@ -221,6 +230,7 @@ export function createLane(options: LaneOptions): Lane {
         idleWaiters.push(resolve);
       });
     },
+    disabled: disabling.signal,
     close() {
       clearTimeout(wakeTimer);
       wakeTimer = undefined;

@@ -115,6 +115,13 @@ export function createSettlement(options: SettlementOptions): Settlement {
       case "nak":
         nak(msg, decision.delayMs);
         return "nacked";
+      case "disable":
+        logger.warn(
+          { sequence: msg.seq, status: decision.status, webhook_id: id },
+          "receiver answered 410 Gone: message kept, endpoint disabled",
+        );
+        nak(msg, decision.delayMs);
+        return "nacked";
       case "dead_letter":
         return deadLetter(msg, id, decision);
     }

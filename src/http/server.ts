@@ -38,7 +38,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  * and a short reason, which never holds a secret: reasons come from error classes and file paths.
  */
 function readiness(accounts: SupervisedAccount[]): { ready: boolean; body: unknown } {
-  const ready = accounts.every((a) => a.state === "running" || a.state === "paused");
+  // A paused or disabled account is not pulling on purpose (the operator's, or its receiver's).
+  const ready = accounts.every(
+    (a) => a.state === "running" || a.state === "paused" || a.state === "disabled",
+  );
   return {
     ready,
     body: {

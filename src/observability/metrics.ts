@@ -202,7 +202,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: "streamhook_account_state",
-    help: "1 for the state each account is in (starting, running, paused, waiting, invalid, stopped).",
+    help: "1 for the state each account is in (starting, running, paused, waiting, invalid, disabled, stopped).",
     labelNames: ["account", "state"] as const,
     registers,
     collect() {

@@ -6,13 +6,29 @@ const policy: DecisionPolicy = {
   maxAttempts: 4,
   backoffMs: [1_000, 5_000, 30_000],
   maxRetryAfterMs: 60_000,
-  terminalStatuses: new Set([400, 410, 413, 415, 422]),
+  terminalStatuses: new Set([400, 413, 415, 422]),
   maxDeliver: -1,
 };
 const noJitter = (): number => 0;
 const now = Date.parse("2026-01-01T00:00:00Z");
 
 describe("decide", () => {
+  test("410 Gone keeps the message and disables the endpoint, unless 410 is made terminal", () => {
+    const gone = {
+      outcome: { kind: "response", status: 410 },
+      attempt: 9,
+      random: () => 0,
+    } as const;
+    // Past max_attempts too: a 410 never spends the message.
+    assert.deepEqual(decide(policy, gone), { action: "disable", delayMs: 30_000, status: 410 });
+    const terminal = { ...policy, terminalStatuses: new Set([410]) };
+    assert.deepEqual(decide(terminal, gone), {
+      action: "dead_letter",
+      reason: "terminal_status",
+      status: 410,
+    });
+  });
+
   test("acks every 2xx", () => {
     for (const status of [200, 201, 202, 204, 299]) {
       assert.deepEqual(decide(policy, { outcome: { kind: "response", status }, attempt: 1 }), {
