@@ -92,8 +92,11 @@ describe("webhook.rate_limit", () => {
         paced.every((r) => r.headers["streamhook-attempt"] === "1"),
         "no redelivery while waiting for the limit",
       );
+      // The burst plus one second's tokens. Measured at the receiver, whose arrival times jitter
+      // by a few milliseconds (the burst's first requests also open connections), so a window
+      // can catch a token or two due just after it; without the limit this is over a hundred.
       const busiest = busiestSecond(paced);
-      assert.ok(busiest <= 2 * RATE, `${busiest} requests within one second`);
+      assert.ok(busiest <= 2 * RATE + 3, `${busiest} requests within one second`);
       const times = paced.map((r) => r.receivedAt);
       const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
       assert.ok(seconds >= (BACKLOG - RATE) / RATE - 0.5, `${seconds.toFixed(1)} s`);
