@@ -184,6 +184,8 @@ export function createLane(options: LaneOptions): Lane {
       return { lane, msg, receivedAt: Date.now(), heldSlot: held.hold(msg) };
     },
     canStart() {
+      // Once disabled, what is still queued goes back to the broker instead.
+      if (disabling.signal.aborted) return false;
       return inflight < target.accountConcurrency && breaker.allows(origin) && paced();
     },
     async deliver(item, client) {
