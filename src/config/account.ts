@@ -171,12 +171,12 @@ export function accountDefaults(config: Config): AccountDefaults {
 }
 
 /**
- * The real path of an account's credentials file, which must lie inside the account's own
- * directory once every symlink is followed: otherwise one tenant's meta.yaml could name another
- * tenant's creds (`../globex/user.creds`) and pull its events. A file that does not exist yet is
- * judged by where its path points; reading it reports it missing.
+ * Whether an account's credentials file lies inside the account's own directory once every
+ * symlink is followed: otherwise one tenant's meta.yaml could name another tenant's creds
+ * (`../globex/user.creds`) and pull its events. A file that does not exist yet is judged by where
+ * its path points; reading it reports it missing.
  */
-function confinedCredentials(file: string, dir: string): string | undefined {
+function insideDirectory(file: string, dir: string): boolean {
   const realDir = realpathSync(dir);
   let real: string;
   try {
@@ -187,8 +187,7 @@ function confinedCredentials(file: string, dir: string): string | undefined {
   const inside = relative(realDir, real);
   // `..data/user.creds` is inside (Kubernetes names its projection `..data`); `../x` is not.
   const outside = inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside);
-  if (inside === "" || outside) return undefined;
-  return real;
+  return inside !== "" && !outside;
 }
 
 /**
@@ -231,10 +230,7 @@ export function parseAccountText(
     sourceOf: (p) => yaml.locate(p),
     defaultCredentials: true,
   });
-  if (
-    account.credentialsFile !== undefined &&
-    confinedCredentials(account.credentialsFile, dir) === undefined
-  ) {
+  if (account.credentialsFile !== undefined && !insideDirectory(account.credentialsFile, dir)) {
     throw new ConfigError([
       {
         key: "credentials_file",

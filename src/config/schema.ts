@@ -115,14 +115,14 @@ function omit<S extends Record<string, unknown>, K extends keyof S>(
 }
 
 /** The global `webhook.*`, with the defaults of SPEC section 2. */
-export const webhookSchema = z
+const webhookSchema = z
   .strictObject(webhookKeys)
   .refine((w) => w.previous_secret === undefined || w.secret !== undefined, {
     path: ["previous_secret"],
     message: PREVIOUS_WITHOUT_SECRET,
   });
 
-export const deliverySchema = z.strictObject(deliveryKeys);
+const deliverySchema = z.strictObject(deliveryKeys);
 
 const AUTH_CONFLICT = "use one way to authenticate: credentials_file, token, or user and password";
 

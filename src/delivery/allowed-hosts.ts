@@ -1,3 +1,8 @@
+/** A URL's host name without the brackets an IPv6 address is written in (`[::1]` -> `::1`). */
+export function bareHost(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, "$1");
+}
+
 /**
  * Why a `webhook.allowed_hosts` glob is refused, or undefined when it is fine. A `*` must stand
  * for whole labels (`*.example.com`): inside a label it would let `*example.com` match
@@ -32,7 +37,7 @@ export function hostMatcher(globs: readonly string[]): (host: string) => boolean
       ),
   );
   return (host) => {
-    const name = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+    const name = bareHost(host).toLowerCase();
     return patterns.some((pattern) => pattern.test(name));
   };
 }

@@ -1,6 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { buildConnector } from "undici";
+import { bareHost } from "./allowed-hosts.js";
 import { ALLOWED_NETWORKS_KEY, type NetworkPolicy } from "./network-policy.js";
 
 /** No address of the webhook's host may be connected to under the network policy. */
@@ -9,9 +10,8 @@ export class HostNotAllowedError extends Error {
   readonly code = "ERR_HOST_NOT_ALLOWED";
 }
 
-/** The addresses a URL's host name stands for: itself when it is an address, else DNS's answer. */
-export async function resolveHost(hostname: string): Promise<string[]> {
-  const host = hostname.replace(/^\[(.*)\]$/, "$1");
+/** The addresses a host (see `bareHost`) stands for: itself when it is one, else DNS's answer. */
+export async function resolveHost(host: string): Promise<string[]> {
   if (isIP(host) !== 0) return [host];
   return (await lookup(host, { all: true })).map((found) => found.address);
 }
@@ -22,7 +22,7 @@ export async function resolveHost(hostname: string): Promise<string[]> {
  */
 export function pickAddress(
   policy: NetworkPolicy,
-  hostname: string,
+  host: string,
   addresses: readonly string[],
 ): { readonly address: string } | { readonly error: HostNotAllowedError } {
   const refused: string[] = [];
@@ -31,7 +31,6 @@ export function pickAddress(
     if (verdict.allowed) return { address };
     refused.push(`${address} (${verdict.range})`);
   }
-  const host = hostname.replace(/^\[(.*)\]$/, "$1");
   const of = addresses.length === 1 && addresses[0] === host ? "" : ` of ${host}`;
   return {
     error: new HostNotAllowedError(
@@ -53,9 +52,10 @@ export function guardedConnector(
 ): buildConnector.connector {
   const connect = buildConnector(options);
   return (opts, callback) => {
-    resolveHost(opts.hostname).then(
+    const host = bareHost(opts.hostname);
+    resolveHost(host).then(
       (addresses) => {
-        const picked = pickAddress(policy, opts.hostname, addresses);
+        const picked = pickAddress(policy, host, addresses);
         if ("error" in picked) callback(picked.error, null);
         else connect({ ...opts, hostname: picked.address }, callback);
       },
