@@ -74,16 +74,18 @@ function signingSecrets(
     return { secret: own.secret, previousSecret: own.previous_secret, source: "account" };
   }
   if (global.secret === undefined) return { source: "none" };
+  // An account's own previous_secret (the key its receiver held before) keeps signing beside
+  // whichever key signs now; without one, the global previous secret's counterpart does.
   if (own.url === undefined) {
-    return { secret: global.secret, previousSecret: global.previousSecret, source: "global" };
+    const previousSecret = own.previous_secret ?? global.previousSecret;
+    return { secret: global.secret, previousSecret, source: "global" };
   }
-  return {
-    secret: deriveAccountSecret(global.secret, name),
-    ...(global.previousSecret !== undefined && {
-      previousSecret: deriveAccountSecret(global.previousSecret, name),
-    }),
-    source: "derived",
-  };
+  const previousSecret =
+    own.previous_secret ??
+    (global.previousSecret === undefined
+      ? undefined
+      : deriveAccountSecret(global.previousSecret, name));
+  return { secret: deriveAccountSecret(global.secret, name), previousSecret, source: "derived" };
 }
 
 /** The global values of the `delivery.*` keys an account may set for itself. */

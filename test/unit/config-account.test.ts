@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { deriveAccountSecret } from "../../src/delivery/signing.js";
 import {
   accountDefaults,
   ConfigError,
@@ -266,4 +267,26 @@ test("an account directory's files must be regular files of at most 1 MiB, read 
   rmSync(meta);
   writeFileSync(meta, `stream: S\nconsumer: C\n# ${"x".repeat(1024 * 1024)}\n`);
   assert.throws(() => parseAccountFile(meta, globals()), /cannot read: \d+ bytes, over the limit/);
+});
+
+test("an account's own previous_secret keeps signing beside the key that signs now", () => {
+  const global = "whsec_Z2xvYmFsIHNlY3JldCBmb3IgdGhlIHRlc3Q=";
+  const own = "whsec_dGhlIGFjY291bnQncyBvbGQga2V5IGZvciB0ZXN0cw==";
+  const defaults = globals({ STREAMHOOK_WEBHOOK_SECRET: global });
+  const onGlobalUrl = parseAccountText(
+    `stream: S\nconsumer: C\nwebhook: { previous_secret: "${own}" }\n`,
+    join(root, "rotating", "meta.yaml"),
+    defaults,
+  );
+  assert.equal(onGlobalUrl.secretSource, "global");
+  assert.equal(onGlobalUrl.webhook.secret, global);
+  assert.equal(onGlobalUrl.webhook.previousSecret, own);
+  const withOwnUrl = parseAccountText(
+    `stream: S\nconsumer: C\nwebhook: { url: "https://own.example.com/h", previous_secret: "${own}" }\n`,
+    join(root, "moving", "meta.yaml"),
+    defaults,
+  );
+  assert.equal(withOwnUrl.secretSource, "derived");
+  assert.equal(withOwnUrl.webhook.secret, deriveAccountSecret(global, "moving"));
+  assert.equal(withOwnUrl.webhook.previousSecret, own);
 });
