@@ -19,7 +19,12 @@ import {
 import { launchContainer } from "./container-process.js";
 import { chooseNatsBackend, systemProbe, type NatsBackend } from "./nats-backend.js";
 import { waitReady } from "./readiness.js";
-import { configText, type Ports, type StartNatsServerOptions } from "./server-config.js";
+import {
+  DEFAULT_SERVER_NAME,
+  configText,
+  type Ports,
+  type StartNatsServerOptions,
+} from "./server-config.js";
 import {
   OutputBuffer,
   launch,
@@ -62,6 +67,8 @@ export type { StartNatsServerOptions } from "./server-config.js";
 export interface NatsServerHandle {
   /** nats://127.0.0.1:PORT */
   readonly url: string;
+  /** The `server_name` it runs with, as cluster views and stream infos name it. */
+  readonly serverName: string;
   readonly port: number;
   /** http://127.0.0.1:PORT of the monitoring endpoint (changes on restart). */
   readonly monitorUrl: string;
@@ -93,6 +100,10 @@ export interface NatsServerHandle {
   kill(): Promise<void>;
   /** Stops the server if it runs (SIGTERM) and starts it again on the same port and store. */
   restart(): Promise<void>;
+  /** SIGSTOP: the process stays, its sockets open, and answers nothing until `resume`. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
 }
 
 /** Starts one nats-server run on a written configuration. */
@@ -134,6 +145,9 @@ class NatsServer implements NatsServerHandle {
     this.conf = join(this.dir, "nats.conf");
   }
 
+  get serverName(): string {
+    return this.options.serverName ?? DEFAULT_SERVER_NAME;
+  }
   get url(): string {
     return `nats://127.0.0.1:${this.ports.client}`;
   }
@@ -205,6 +219,8 @@ class NatsServer implements NatsServerHandle {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // A paused server would take SIGTERM only once continued.
+    this.resume();
     if (this.running !== undefined) await terminate(this.running, "SIGTERM");
     await rm(this.dir, { recursive: true, force: true });
     releaseTempDir(this.dir);
@@ -212,6 +228,14 @@ class NatsServer implements NatsServerHandle {
 
   async kill(): Promise<void> {
     if (this.running !== undefined) await terminate(this.running, "SIGKILL");
+  }
+
+  pause(): void {
+    this.running?.signal("SIGSTOP");
+  }
+
+  resume(): void {
+    this.running?.signal("SIGCONT");
   }
 
   output(): string {
@@ -290,11 +314,19 @@ class NatsServer implements NatsServerHandle {
 export async function startNatsServer(
   options: StartNatsServerOptions = {},
 ): Promise<NatsServerHandle> {
-  const launcher = launcherFor(await chooseNatsBackend(systemProbe()));
   const trust =
     options.accounts === undefined
       ? undefined
       : await createTrust(options.accounts, options.signingKeys ?? false);
+  return startWithTrust(options, trust);
+}
+
+/** Starts a server that shares `trust` with others, as the members of a cluster do. */
+export async function startWithTrust(
+  options: StartNatsServerOptions,
+  trust: Trust | undefined,
+): Promise<NatsServerHandle> {
+  const launcher = launcherFor(await chooseNatsBackend(systemProbe()));
   const server = new NatsServer(launcher, options, trust);
   try {
     await server.start();

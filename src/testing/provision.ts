@@ -23,6 +23,8 @@ export interface ProvisionOptions {
   readonly filterSubject?: string;
   /** Default "file". */
   readonly storage?: "file" | "memory";
+  /** The stream's replicas in a cluster (the consumer follows the stream); default 1. */
+  readonly replicas?: number;
 }
 
 export type ProvisionTarget =
@@ -56,6 +58,7 @@ export async function provision(
       name: options.stream,
       subjects: [...options.subjects],
       storage: options.storage === "memory" ? StorageType.Memory : StorageType.File,
+      num_replicas: options.replicas ?? 1,
     });
     const consumer = await jsm.consumers.add(options.stream, {
       durable_name: options.consumer,

@@ -18,7 +18,21 @@ export interface StartNatsServerOptions {
   readonly signingKeys?: boolean;
   /** How long start-up may take before it is an error (default 20 s). */
   readonly startTimeoutMs?: number;
+  /** Default "streamhook-test"; every member of a cluster needs its own. */
+  readonly serverName?: string;
+  /** Membership of a cluster on loopback (see nats-cluster.ts); the client port must be fixed. */
+  readonly cluster?: ClusterMembership;
 }
+
+export interface ClusterMembership {
+  readonly name: string;
+  /** This server's route port. */
+  readonly port: number;
+  /** The route ports of the other members. */
+  readonly routes: readonly number[];
+}
+
+export const DEFAULT_SERVER_NAME = "streamhook-test";
 
 export interface Ports {
   readonly client: number;
@@ -41,6 +55,17 @@ function operatorConfig(trust: Trust): string[] {
   ];
 }
 
+function clusterConfig(cluster: ClusterMembership): string {
+  const routes = cluster.routes.map((port) => quote(`nats-route://127.0.0.1:${port}`));
+  return [
+    "cluster: {",
+    `  name: ${quote(cluster.name)}`,
+    `  listen: "127.0.0.1:${cluster.port}"`,
+    `  routes: [${routes.join(", ")}]`,
+    "}",
+  ].join("\n");
+}
+
 export function configText(
   ports: Ports,
   storeDir: string,
@@ -48,13 +73,14 @@ export function configText(
   trust: Trust | undefined,
 ): string {
   const lines = [
-    `server_name: "streamhook-test"`,
+    `server_name: ${quote(options.serverName ?? DEFAULT_SERVER_NAME)}`,
     `listen: "127.0.0.1:${ports.client}"`,
     `http: "127.0.0.1:${ports.monitor}"`,
   ];
   if (options.jetstream ?? true) {
     lines.push(`jetstream: { store_dir: ${quote(storeDir)}, max_mem: 256MB, max_file: 2GB }`);
   }
+  if (options.cluster !== undefined) lines.push(clusterConfig(options.cluster));
   if (trust !== undefined) lines.push(...operatorConfig(trust));
   if (options.extraConfig !== undefined) lines.push(options.extraConfig);
   return `${lines.join("\n")}\n`;
