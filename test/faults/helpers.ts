@@ -39,11 +39,17 @@ export interface FaultEnvOptions {
   readonly script?: Script;
 }
 
-export interface FaultEnv {
-  readonly server: NatsServerHandle;
+/** What a daemon of a fault test is pointed at. */
+export interface DaemonTargets {
+  /** The daemon's `nats.servers`, comma-separated. */
+  readonly natsServers: string;
   readonly receiver: Receiver;
   /** The accounts directory the daemon watches: one subdirectory per account. */
   readonly accountsDir: string;
+}
+
+export interface FaultEnv extends DaemonTargets {
+  readonly server: NatsServerHandle;
   /** Scratch space outside the accounts directory. */
   readonly scratch: string;
   /** The user each account directory's `user.creds` belongs to, by account. */
@@ -79,12 +85,17 @@ export async function startFaultEnv(options: FaultEnvOptions, cleanup: Cleanup):
     );
     const user = await server.createUser(account, { name: `streamhook-${account}` });
     users.set(account, user);
-    const accountDir = join(accountsDir, account);
-    mkdirSync(accountDir, { recursive: true });
-    writeFileSync(join(accountDir, "user.creds"), user.creds, { mode: 0o600 });
-    writeFileSync(join(accountDir, "meta.yaml"), `stream: ${STREAM}\nconsumer: ${CONSUMER}\n`);
+    writeAccountDir(accountsDir, account, user.creds);
   }
-  return { server, receiver, accountsDir, scratch, users };
+  return { server, natsServers: server.url, receiver, accountsDir, scratch, users };
+}
+
+/** An account's directory as an operator writes it: `user.creds` first, then `meta.yaml`. */
+export function writeAccountDir(accountsDir: string, account: string, creds: string): void {
+  const accountDir = join(accountsDir, account);
+  mkdirSync(accountDir, { recursive: true });
+  writeFileSync(join(accountDir, "user.creds"), creds, { mode: 0o600 });
+  writeFileSync(join(accountDir, "meta.yaml"), `stream: ${STREAM}\nconsumer: ${CONSUMER}\n`);
 }
 
 /** Replaces an account's creds file in one step, so the daemon never reads half of it. */
@@ -127,11 +138,11 @@ export async function publishEvents(
 
 /** The environment of a daemon that watches `env.accountsDir` and posts to the receiver. */
 export function daemonEnv(
-  env: FaultEnv,
+  env: DaemonTargets,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
-    STREAMHOOK_NATS_SERVERS: env.server.url,
+    STREAMHOOK_NATS_SERVERS: env.natsServers,
     STREAMHOOK_ACCOUNTS_DIR: env.accountsDir,
     STREAMHOOK_WEBHOOK_URL: env.receiver.url,
     STREAMHOOK_DELIVERY_BACKOFF: "200ms",

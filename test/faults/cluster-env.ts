@@ -1,0 +1,168 @@
+// A 3-node JetStream cluster for the fault tests: an R3 stream and consumer per account, the
+// accounts directory the daemon watches, a receiver, and the measures the tests judge by.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, credsAuthenticator } from "@nats-io/transport-node";
+import { startNatsCluster, type NatsClusterHandle } from "../../src/testing/nats-cluster.js";
+import { provision, type NatsServerHandle } from "../../src/testing/nats-server.js";
+import { startReceiver, type RecordedRequest, type Script } from "../../src/testing/receiver.js";
+import type { AccountClient } from "../helpers/fixtures.js";
+import { tempDir } from "../helpers/fixtures.js";
+import { CONSUMER, STREAM, writeAccountDir, type Cleanup, type DaemonTargets } from "./helpers.js";
+
+export interface ClusterEnvOptions {
+  readonly accounts: readonly string[];
+  readonly ackWaitMs: number;
+  readonly script?: Script;
+}
+
+export interface ClusterEnv extends DaemonTargets {
+  readonly cluster: NatsClusterHandle;
+  /** A new user's connection to `account`, to any member, closed at cleanup. */
+  connect(account: string): Promise<AccountClient>;
+}
+
+export async function startClusterEnv(
+  options: ClusterEnvOptions,
+  cleanup: Cleanup,
+): Promise<ClusterEnv> {
+  const dir = tempDir("streamhook-cluster-");
+  cleanup.add("remove the temporary directory", () => {
+    dir.remove();
+  });
+  const cluster = await startNatsCluster({ accounts: options.accounts });
+  cleanup.add("stop the cluster", () => cluster.stop());
+  const receiver = await startReceiver(options.script);
+  cleanup.add("close the receiver", () => receiver.close());
+  const accountsDir = join(dir.path, "accounts");
+  mkdirSync(accountsDir, { recursive: true });
+  const natsServers = cluster.urls.join(",");
+  for (const account of options.accounts) {
+    await provision(
+      { url: natsServers, creds: await cluster.createUserCreds(account) },
+      {
+        stream: STREAM,
+        subjects: ["events.>"],
+        consumer: CONSUMER,
+        ackWaitMs: options.ackWaitMs,
+        replicas: 3,
+      },
+    );
+    const creds = await cluster.createUserCreds(account, { name: `streamhook-${account}` });
+    writeAccountDir(accountsDir, account, creds);
+  }
+  const connectTo = async (account: string): Promise<AccountClient> => {
+    const creds = await cluster.createUserCreds(account, { name: `test-${account}` });
+    const nc = await connect({
+      servers: [...cluster.urls],
+      authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
+      // The test's own connection must outlast every node's restart.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    const close = async (): Promise<void> => {
+      if (!nc.isClosed()) await nc.close();
+    };
+    cleanup.add(`close the connection to ${account}`, close);
+    return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc), close };
+  };
+  return { cluster, natsServers, receiver, accountsDir, connect: connectTo };
+}
+
+/** The member leading the account's stream or its consumer, by the server name it reports. */
+export async function leaderOf(
+  client: AccountClient,
+  cluster: NatsClusterHandle,
+  what: "stream" | "consumer",
+): Promise<NatsServerHandle> {
+  const info =
+    what === "stream"
+      ? await client.jsm.streams.info(STREAM)
+      : await client.jsm.consumers.info(STREAM, CONSUMER);
+  const name = info.cluster?.leader ?? "";
+  const node = cluster.nodes.find((n) => n.serverName === name);
+  if (node === undefined) throw new Error(`no member named "${name}"`);
+  return node;
+}
+
+/** A node's outage as an operator's rolling restart makes it: SIGKILL, down for `downMs`, back. */
+export async function bounce(
+  cluster: NatsClusterHandle,
+  node: NatsServerHandle,
+  downMs: number,
+): Promise<void> {
+  await node.kill();
+  await delay(downMs);
+  await node.restart();
+  // An operator moves to the next node only once this one is healthy again.
+  await cluster.settled(60_000);
+}
+
+export interface Pause {
+  /** How long, in ms. */
+  readonly ms: number;
+  /** When it began, in ms after `from`. */
+  readonly at: number;
+}
+
+/**
+ * The longest time without a delivery between `from` and the last delivery: requests of every
+ * attempt count, as the receiver sees them.
+ */
+export function longestPause(requests: readonly RecordedRequest[], from: number): Pause {
+  const times = requests
+    .map((r) => r.receivedAt)
+    .filter((t) => t >= from)
+    .sort((a, b) => a - b);
+  let pause: Pause = { ms: 0, at: 0 };
+  let previous = from;
+  for (const t of times) {
+    if (t - previous > pause.ms) pause = { ms: t - previous, at: previous - from };
+    previous = t;
+  }
+  return pause;
+}
+
+/** The member the client named `clientName` is connected to, if any is. */
+export async function nodeOfClient(
+  cluster: NatsClusterHandle,
+  clientName: string,
+): Promise<NatsServerHandle | undefined> {
+  for (const node of cluster.nodes) {
+    try {
+      const response = await fetch(`${node.monitorUrl}/connz?limit=1024`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      const body = (await response.json()) as { connections?: { name?: string }[] };
+      if ((body.connections ?? []).some((c) => c.name === clientName)) return node;
+    } catch {
+      // A member that is down holds no connection.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Asks the stream's or the consumer's leader to step down until `target` leads it: the server
+ * picks the new leader itself, so this may take a few rounds.
+ */
+export async function moveLeader(
+  client: AccountClient,
+  cluster: NatsClusterHandle,
+  what: "stream" | "consumer",
+  target: NatsServerHandle,
+): Promise<void> {
+  const subject =
+    what === "stream"
+      ? `$JS.API.STREAM.LEADER.STEPDOWN.${STREAM}`
+      : `$JS.API.CONSUMER.LEADER.STEPDOWN.${STREAM}.${CONSUMER}`;
+  for (let round = 0; round < 20; round++) {
+    const leader = await leaderOf(client, cluster, what).catch(() => undefined);
+    if (leader === target) return;
+    if (leader !== undefined) await client.nc.request(subject, "", { timeout: 5_000 });
+    await delay(500);
+  }
+  throw new Error(`the ${what} leader did not move to ${target.serverName}`);
+}
