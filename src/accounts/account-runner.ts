@@ -1,4 +1,9 @@
-import type { JetStreamClient, JsMsg, StreamInfo } from "@nats-io/jetstream";
+import {
+  jetstreamManager,
+  type JetStreamClient,
+  type JsMsg,
+  type StreamInfo,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LimitFunction } from "p-limit";
 import type { Logger } from "pino";
@@ -23,6 +28,7 @@ import { describeNatsError } from "../nats/describe-error.js";
 import { verifyConsumer } from "../nats/verify.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { watchConsumerLeader } from "./leader-watch.js";
 import { sleep, waitingDelay } from "./retry.js";
 import { backlogOf, pollBacklog } from "./backlog-poller.js";
 import { pullBatches, type PullBatches } from "./pull-batches.js";
@@ -225,6 +231,10 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     signal: AbortSignal,
   ): Promise<void> {
     const consumer = await js.consumers.get(account.stream, account.consumer);
+    const quick = await jetstreamManager(nc, {
+      timeout: CONSUMER_INFO_TIMEOUT_MS,
+      checkAPI: false,
+    });
     const messages = pullBatches({
       consumer,
       size: () => ({ messages: options.pullAhead(), bytes: options.pullAheadBytes() }),
@@ -235,9 +245,19 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       // thousand accounts the client's 30 s default is what keeps an idle daemon busy. A pull
       // is renewed at once when its batch is taken, and after a reconnect.
       expiresMs: PULL_EXPIRES_MS,
+      consumerInfo: () => quick.consumers.info(account.stream, account.consumer),
       logger: log,
     });
     pulls = messages;
+    const leaders = watchConsumerLeader(
+      nc,
+      account.stream,
+      account.consumer,
+      () => {
+        messages.renew();
+      },
+      log,
+    );
     // On a stop, the messages the client has already buffered are handed back as well, rather
     // than left to come back after ack_wait: the loop runs on for a moment, handing back each
     // message, then ends. (The client's pending count cannot tell when its buffer is empty.)
@@ -291,6 +311,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     } finally {
       signal.removeEventListener("abort", stop);
       clearTimeout(handBack);
+      leaders.stop();
       pulls = undefined;
     }
     if (!signal.aborted) throw new SessionEndedError("the pull loop ended");
@@ -363,6 +384,9 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** How long one pull request stays open at the server; heartbeats come every half of it. */
 const PULL_EXPIRES_MS = 60_000;
+
+/** How long the pull loop waits for the consumer's info when pulls find nobody answering. */
+const CONSUMER_INFO_TIMEOUT_MS = 1_000;
 
 /** Delay of a nak for a message handed back while its session stops or reconnects. */
 const HAND_BACK_DELAY_MS = 1_000;

@@ -39,6 +39,13 @@ export interface PullBatchesOptions {
   readonly maxPayload: number;
   /** How long one pull request stays open at the server; heartbeats come every half of it. */
   readonly expiresMs: number;
+  /**
+   * The consumer's info, asked when pulls keep finding nobody to answer them. A short timeout:
+   * a leaderless consumer times it out, and pulls wait meanwhile.
+   */
+  readonly consumerInfo: () => Promise<unknown>;
+  /** How long pulls may find nobody to answer them before `consumerInfo` is asked. Default 3 s. */
+  readonly confirmAfterMs?: number;
   readonly logger: Logger;
 }
 
@@ -63,17 +70,29 @@ export interface PullBatches {
 }
 
 /**
- * Whether an error of a pull request ends only that batch. A fetch turns every status the server
+ * Whether an error of a pull request ends the session. A fetch turns every status the server
  * sends (a 409 of any kind, missed heartbeats, a message that does not fit its bytes) into an
  * error, where `consume()` carried on; only a consumer or stream that is gone ends the session,
  * which then waits for it like any missing resource.
  */
-function endsOnlyTheBatch(error: unknown): boolean {
-  const message = error instanceof Error ? error.message.toLowerCase() : "";
-  return !/consumer (deleted|not found|does not exist)|stream not found|no responders/.test(
-    message,
-  );
+function endsTheSession(error: unknown): boolean {
+  return /consumer (deleted|not found|does not exist)|stream not found/.test(lowerMessage(error));
 }
+
+/**
+ * Nobody took the pull request: the consumer is gone, or, in a cluster, it has no leader for
+ * the moment (its leader died and the election is under way).
+ */
+function isNoResponders(error: unknown): boolean {
+  return lowerMessage(error).includes("no responders");
+}
+
+function lowerMessage(error: unknown): string {
+  return error instanceof Error ? error.message.toLowerCase() : "";
+}
+
+/** How long pulls may find nobody to answer them before the consumer's state is asked. */
+const CONFIRM_AFTER_MS = 3_000;
 
 /** The pause before asking again after a pull request ended in an error. */
 const RETRY_AFTER_ERROR_MS = 250;
@@ -82,6 +101,8 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
   const { consumer, logger } = options;
   let stopped: { readonly error: Error | undefined } | undefined;
   let current: ConsumerMessages | undefined;
+  /** The pause after a failed pull request, while it lasts. */
+  let pause: AbortController | undefined;
   let largest = options.initialLargest;
   // A function, not the variable, because TypeScript narrows `stopped` across awaits.
   const isStopped = (): boolean => stopped !== undefined;
@@ -96,8 +117,23 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
     }
   }
 
+  /**
+   * Rejects when the consumer is gone, or JetStream does not answer at all; resolves when it is
+   * there or its state cannot be told yet (an election under way times the request out).
+   */
+  async function confirmConsumer(): Promise<void> {
+    try {
+      await options.consumerInfo();
+    } catch (error) {
+      if (endsTheSession(error) || isNoResponders(error)) throw error;
+      logger.debug({ err: error }, "consumer info failed; asking again");
+    }
+  }
+
   async function forEach(take: TakeMessage): Promise<void> {
     let failed = false;
+    /** When the pulls began to find nobody answering, while they still do. */
+    let unansweredSince: number | undefined;
     while (!isStopped()) {
       const batch = await consumer.fetch({
         ...batchOptions(options.size(), largest, options.maxPayload),
@@ -115,8 +151,21 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
           const waiting = take(msg);
           if (waiting !== undefined) await waiting;
         }
+        unansweredSince = undefined;
       } catch (error) {
-        if (isStopped() || !endsOnlyTheBatch(error)) throw error;
+        if (isStopped() || endsTheSession(error)) throw error;
+        if (isNoResponders(error)) {
+          // Asking the consumer's state takes a timeout while an election is under way, and
+          // the election is usually over sooner: pulls go on, and the question is asked only
+          // of a silence that lasts.
+          unansweredSince ??= Date.now();
+          if (Date.now() - unansweredSince >= (options.confirmAfterMs ?? CONFIRM_AFTER_MS)) {
+            await confirmConsumer();
+            unansweredSince = Date.now();
+          }
+        } else {
+          unansweredSince = undefined;
+        }
         logger.debug({ err: error }, "pull request ended; asking again");
         failed = true;
       } finally {
@@ -126,7 +175,12 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
       }
       if (failed) {
         failed = false;
-        await delay(RETRY_AFTER_ERROR_MS);
+        // A renewal (a new consumer leader, a reconnect) cuts the pause short.
+        pause = new AbortController();
+        await delay(RETRY_AFTER_ERROR_MS, undefined, { signal: pause.signal }).catch(
+          () => undefined,
+        );
+        pause = undefined;
       }
     }
     const error = stopped?.error;
@@ -138,9 +192,11 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
     stop(error) {
       stopped ??= { error };
       current?.stop();
+      pause?.abort();
     },
     renew() {
       current?.stop();
+      pause?.abort();
     },
   };
 }

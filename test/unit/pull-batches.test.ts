@@ -1,0 +1,102 @@
+// The pull loop's answer to pulls that find nobody: in a cluster that is an election under way,
+// so it keeps pulling, and only a silence that lasts makes it ask whether the consumer is gone.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import pino from "pino";
+import { pullBatches } from "../../src/accounts/pull-batches.js";
+
+type Answer = Error | readonly JsMsg[];
+
+/** A consumer whose pull requests end as `answers` say, in turn; the last one repeats. */
+function fakeConsumer(answers: readonly Answer[]): { consumer: Consumer; pulls: () => number } {
+  let pulls = 0;
+  const consumer = {
+    fetch: () => {
+      const answer = answers[Math.min(pulls, answers.length - 1)] ?? [];
+      pulls++;
+      const batch = {
+        [Symbol.asyncIterator]: () =>
+          answer instanceof Error
+            ? { next: () => Promise.reject(answer) }
+            : (async function* () {
+                yield* await Promise.resolve(answer);
+              })(),
+        status: () => [][Symbol.iterator](),
+        stop: () => undefined,
+      };
+      return Promise.resolve(batch as unknown as ConsumerMessages);
+    },
+  };
+  return { consumer: consumer as unknown as Consumer, pulls: () => pulls };
+}
+
+const message = { data: new Uint8Array(10) } as unknown as JsMsg;
+const noResponders = (): Error => new Error("no responders");
+
+function loop(consumer: Consumer, consumerInfo: () => Promise<unknown>, confirmAfterMs: number) {
+  return pullBatches({
+    consumer,
+    size: () => ({ messages: 10, bytes: 1 << 20 }),
+    initialLargest: 100,
+    maxPayload: 1 << 20,
+    expiresMs: 1_000,
+    consumerInfo,
+    confirmAfterMs,
+    logger: pino({ level: "silent" }),
+  });
+}
+
+test("pulls that find nobody go on until the consumer's info says it is gone", async () => {
+  const { consumer, pulls } = fakeConsumer([noResponders()]);
+  let asked = 0;
+  const gone = new Error("consumer not found");
+  const started = Date.now();
+  const batches = loop(
+    consumer,
+    () => {
+      asked++;
+      return Promise.reject(gone);
+    },
+    600,
+  );
+  await assert.rejects(
+    batches.forEach(() => undefined),
+    gone,
+  );
+  assert.equal(asked, 1, "asked once, after the silence lasted");
+  assert.ok(Date.now() - started >= 600, "not before confirmAfterMs");
+  assert.ok(pulls() >= 2, `pulled again meanwhile (${String(pulls())} pulls)`);
+});
+
+test("a leaderless consumer (its info times out) is pulled from until it answers again", async () => {
+  const answers: Answer[] = [noResponders(), noResponders(), noResponders(), [message]];
+  const { consumer } = fakeConsumer(answers);
+  let asked = 0;
+  const batches = loop(
+    consumer,
+    () => {
+      asked++;
+      return Promise.reject(new Error("TimeoutError: timeout"));
+    },
+    0,
+  );
+  let taken = 0;
+  await batches.forEach(() => {
+    taken++;
+    batches.stop();
+    return undefined;
+  });
+  assert.equal(taken, 1);
+  assert.equal(asked, 3, "asked at each unanswered pull, never ended by a timeout");
+});
+
+test("a consumer deleted under an open pull ends the session at once", async () => {
+  const { consumer, pulls } = fakeConsumer([new Error("consumer deleted")]);
+  const batches = loop(consumer, () => Promise.resolve({}), 0);
+  await assert.rejects(
+    batches.forEach(() => undefined),
+    /consumer deleted/,
+  );
+  assert.equal(pulls(), 1);
+});
