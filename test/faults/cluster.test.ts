@@ -1,0 +1,181 @@
+// A 3-node JetStream cluster with an R3 stream and consumer: a node's death, a rolling restart
+// and a partition must each cost no more than a few seconds of deliveries, and lose nothing.
+// To see a timeline: CLUSTER_TEST_LOG_LEVEL=debug CLUSTER_TEST_LOG=/some/prefix writes each
+// test's daemon log next to that prefix.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
+import { after, test, type TestContext } from "node:test";
+import type { NatsServerHandle } from "../../src/testing/nats-server.js";
+import {
+  Cleanup,
+  consumerInfo,
+  daemonEnv,
+  drained,
+  explained,
+  publishEvents,
+  startDaemonProcess,
+  webhookIds,
+} from "./helpers.js";
+import {
+  bounce,
+  leaderOf,
+  longestPause,
+  moveLeader,
+  nodeOfClient,
+  startClusterEnv,
+  type ClusterEnv,
+} from "./cluster-env.js";
+import type { CliRun } from "../helpers/cli-process.js";
+import { waitUntil } from "../helpers/wait.js";
+
+const cleanup = new Cleanup();
+after(() => cleanup.runOrThrow());
+
+const BACKLOG = 8_000;
+/** About 200 deliveries a second: the backlog outlasts every fault below. */
+const RECEIVER_DELAY_MS = 20;
+const CONCURRENCY = "4";
+/** How long a node of the rolling restart is down, as in a quick pod restart. */
+const DOWN_MS = 5_000;
+const PARTITION_MS = 20_000;
+const PAUSE_LIMIT_MS = 10_000;
+const DAEMON_CLIENT = "streamhook:acme";
+
+interface Running {
+  readonly env: ClusterEnv;
+  readonly client: Awaited<ReturnType<ClusterEnv["connect"]>>;
+  readonly daemon: CliRun;
+}
+
+/** A cluster, a backlog of BACKLOG events, and a daemon that has begun delivering them. */
+async function deliveringBacklog(): Promise<Running> {
+  const env = await startClusterEnv(
+    {
+      accounts: ["acme"],
+      ackWaitMs: 10_000,
+      script: () => ({ status: 200, delayMs: RECEIVER_DELAY_MS }),
+    },
+    cleanup,
+  );
+  const client = await env.connect("acme");
+  await publishEvents(client.js, "backlog", BACKLOG);
+  const daemon = startDaemonProcess(
+    daemonEnv(env, {
+      STREAMHOOK_DELIVERY_ACCOUNT_CONCURRENCY: CONCURRENCY,
+      STREAMHOOK_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? "info",
+    }),
+    cleanup,
+  );
+  await explained(
+    [daemon],
+    env.receiver.waitForCount(300, { timeoutMs: 30_000, message: "300 deliveries" }),
+  );
+  return { env, client, daemon };
+}
+
+/** Every event delivered, nothing left pending; the longest pause in deliveries since `from`. */
+async function finished(
+  { env, client, daemon }: Running,
+  from: number,
+  t: TestContext,
+  timeline: readonly string[],
+): Promise<number> {
+  await explained(
+    [daemon],
+    waitUntil(() => webhookIds(env.receiver.requests).size >= BACKLOG, {
+      timeoutMs: 180_000,
+      message: "every message delivered",
+    }),
+  );
+  await waitUntil(() => drained(client.jsm), { timeoutMs: 60_000, message: "nothing pending" });
+  const info = await consumerInfo(client.jsm);
+  assert.equal(info.num_pending + info.num_ack_pending, 0);
+  const pause = longestPause(env.receiver.requests, from);
+  t.diagnostic(timeline.join("; "));
+  t.diagnostic(`longest pause in deliveries: ${String(pause.ms)} ms, from ${String(pause.at)} ms`);
+  if (process.env.CLUSTER_TEST_LOG !== undefined) {
+    writeFileSync(
+      `${process.env.CLUSTER_TEST_LOG}-${t.name.slice(0, 12).replace(/\W/g, "_")}.log`,
+      `from=${String(from)}\n${daemon.stdout()}`,
+    );
+  }
+  return pause.ms;
+}
+
+/** A member other than the one the daemon is connected to: losing it breaks no connection. */
+async function awayFromDaemon(env: ClusterEnv): Promise<NatsServerHandle> {
+  const own = await nodeOfClient(env.cluster, DAEMON_CLIENT);
+  const other = env.cluster.nodes.find((node) => node !== own);
+  assert.ok(own !== undefined && other !== undefined, "the daemon is connected to one member");
+  return other;
+}
+
+test(
+  "the leader of the stream and its consumer SIGKILLed mid-backlog, on a member the daemon is not connected to",
+  { timeout: 300_000 },
+  async (t) => {
+    const running = await deliveringBacklog();
+    const { env, client } = running;
+    // The hardest case: no connection breaks, so nothing but the cluster tells the daemon that
+    // its pull request died with the leader.
+    const target = await awayFromDaemon(env);
+    await moveLeader(client, env.cluster, "stream", target);
+    await moveLeader(client, env.cluster, "consumer", target);
+    const from = Date.now();
+    await target.kill();
+    const timeline = [`0 ms: killed ${target.serverName}, leading the stream and the consumer`];
+    // The fault lasts as long as a quick pod restart.
+    await delay(DOWN_MS);
+    await target.restart();
+    await env.cluster.settled(60_000);
+    timeline.push(`${String(Date.now() - from)} ms: back and settled`);
+    const pause = await finished(running, from, t, timeline);
+    assert.ok(pause < PAUSE_LIMIT_MS, `deliveries paused for ${String(pause)} ms`);
+  },
+);
+
+test(
+  "a rolling restart of every member pauses deliveries for seconds, not minutes",
+  { timeout: 300_000 },
+  async (t) => {
+    const running = await deliveringBacklog();
+    const { env, client } = running;
+    const from = Date.now();
+    const timeline: string[] = [];
+    for (const node of env.cluster.nodes) {
+      const roles = [
+        (await leaderOf(client, env.cluster, "stream")) === node ? "stream leader" : "",
+        (await leaderOf(client, env.cluster, "consumer")) === node ? "consumer leader" : "",
+        (await nodeOfClient(env.cluster, DAEMON_CLIENT)) === node ? "the daemon's" : "",
+      ].filter((role) => role !== "");
+      timeline.push(
+        `${String(Date.now() - from)} ms: kill ${node.serverName} (${roles.join(", ")})`,
+      );
+      await bounce(env.cluster, node, DOWN_MS);
+      timeline.push(`${String(Date.now() - from)} ms: back and settled`);
+    }
+    const pause = await finished(running, from, t, timeline);
+    assert.ok(pause < PAUSE_LIMIT_MS, `deliveries paused for ${String(pause)} ms`);
+  },
+);
+
+test(
+  "the consumer's leader cut off for 20 s (SIGSTOP) and back: nothing lost, deliveries go on",
+  { timeout: 300_000 },
+  async (t) => {
+    const running = await deliveringBacklog();
+    const { env, client } = running;
+    const target = await awayFromDaemon(env);
+    await moveLeader(client, env.cluster, "consumer", target);
+    const from = Date.now();
+    target.pause();
+    const timeline = [`0 ms: stopped ${target.serverName}, leading the consumer`];
+    await delay(PARTITION_MS);
+    target.resume();
+    await env.cluster.settled(60_000);
+    timeline.push(`${String(Date.now() - from)} ms: continued and settled`);
+    const pause = await finished(running, from, t, timeline);
+    assert.ok(pause < PAUSE_LIMIT_MS, `deliveries paused for ${String(pause)} ms`);
+  },
+);
