@@ -10,6 +10,7 @@ import { createNetworkPolicy } from "./delivery/network-policy.js";
 import { createAckBatcher } from "./delivery/ack-batcher.js";
 import { createDeliveryWorker } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
+import { createOperatorEvents, type OperatorEventsOptions } from "./events/operator-events.js";
 import { accountsReport } from "./http/accounts-report.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -40,6 +41,8 @@ export interface DaemonOptions {
    * requests a second, and a backlog gauge a minute old is as useful for alerting as a fresh one.
    */
   readonly backlogIntervalMs?: number;
+  /** Internal settings of the operator events, for tests: e.g. a shorter dead-letter window. */
+  readonly events?: Pick<OperatorEventsOptions, "deadLetterWindowMs" | "retry">;
 }
 
 export class ShutdownError extends AggregateError {
@@ -119,6 +122,17 @@ export function startDaemon(options: DaemonOptions): Daemon {
     queueDepth: () => queue.size,
     accounts: () => supervisor.accounts(),
   });
+  const events = createOperatorEvents({
+    url: config.events.url,
+    secret: config.events.secret ?? config.webhook.secret,
+    // The webhook secret's rotation carries over to events that sign with it.
+    previousSecret: config.events.secret === undefined ? config.webhook.previousSecret : undefined,
+    timeoutMs: config.events.timeout,
+    userAgent: USER_AGENT,
+    logger,
+    observer: metrics,
+    ...options.events,
+  });
   const client = createWebhookClient({
     networkPolicy: createNetworkPolicy(config.webhook.allowedNetworks),
   });
@@ -144,6 +158,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       },
       acks,
       observer: metrics,
+      events: events.sink,
       backlogIntervalMs: options.backlogIntervalMs ?? 60_000,
       forget: (account) => {
         metrics.forget(account);
@@ -253,6 +268,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
       }
     });
     await step("drain connections", () => supervisor.stopped());
+    // After the accounts have stopped, so the last dead letters' counts go out too.
+    await step("flush operator events", () => events.close(config.events.timeout));
     await step("close webhook client", () => client.close());
     await step("close HTTP server", async () => {
       const server = await http.catch(() => undefined);

@@ -26,6 +26,7 @@ import { takesTermReason } from "../nats/server-version.js";
 import { connectAccount } from "../nats/connect.js";
 import { describeNatsError } from "../nats/describe-error.js";
 import { verifyConsumer } from "../nats/verify.js";
+import type { EventSink, EventType } from "../events/operator-event.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { watchConsumerLeader } from "./leader-watch.js";
@@ -59,6 +60,8 @@ export interface AccountRunnerOptions {
   readonly breaker: Omit<BreakerOptions, "onReady">;
   readonly acks: AckBatcher;
   readonly observer?: AccountObserver | undefined;
+  /** Operator events: the account's state changes, its breakers, its dead letters. */
+  readonly events?: EventSink | undefined;
   /** How often the consumer's backlog is asked for while running. */
   readonly backlogIntervalMs: number;
 }
@@ -89,12 +92,32 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     since: Date.now(),
   };
 
+  /** Aborted once the runner is told to stop: a stopping account announces nothing more. */
+  let stopping: AbortSignal | undefined;
+  /** The state and reason operators last heard of, so a retry loop announces its state once. */
+  let announced: string | undefined;
+
   function setState(state: AccountState, reason?: string): void {
     if (status.state === state && status.reason === reason) return;
     status = { name: account.name, state, reason, since: Date.now() };
     if (state === "waiting" || state === "disabled")
       log.warn({ state, reason }, `account ${state}`);
     else log.info({ state, reason }, `account ${state}`);
+    announce(state, reason);
+  }
+
+  function announce(state: AccountState, reason: string | undefined): void {
+    const type = ANNOUNCED_STATES[state];
+    // `starting` comes between every two tries of a waiting account: it is not news.
+    if (type === undefined || options.events === undefined || stopping?.aborted === true) return;
+    const key = `${state}\u0000${reason ?? ""}`;
+    if (announced === key) return;
+    announced = key;
+    options.events.emit(
+      type,
+      { account: account.name, tenantId: account.tenantId },
+      reason === undefined ? {} : { reason },
+    );
   }
 
   /** False while the connection is down and the client is reconnecting. */
@@ -169,6 +192,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       ack: options.acks.ack,
       logger: log,
       observer,
+      events: options.events,
     });
     const sessionLane = createLane({
       target,
@@ -182,6 +206,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       },
       logger: log,
       observer,
+      events: options.events,
     });
     const polling = new AbortController();
     let poller: Promise<void> = Promise.resolve();
@@ -331,6 +356,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     async run(signal) {
       // A function, not the property, because TypeScript narrows `signal.aborted` across awaits.
       const stopped = (): boolean => signal.aborted;
+      stopping = signal;
       let failures = 0;
       let disabled: string | undefined;
       while (!stopped() && disabled === undefined) {
@@ -367,6 +393,14 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
     },
   };
 }
+
+/** The states operators hear about, and the event each is. */
+const ANNOUNCED_STATES: Partial<Record<AccountState, EventType>> = {
+  running: "account.running",
+  waiting: "account.waiting",
+  invalid: "account.invalid",
+  disabled: "account.disabled",
+};
 
 /** A closed connection says why it closed (e.g. a revoked user) in its cause. */
 function rootCause(error: unknown): unknown {

@@ -9,6 +9,7 @@ import { createAccountRunner, type AccountObserver, type AccountRunner } from ".
 import type { DirectoryAccount } from "./directory.js";
 import { pullAhead, pullAheadBytes } from "./pull-ahead.js";
 import type { AccountStatus } from "./state.js";
+import type { EventSink } from "../events/operator-event.js";
 
 export interface SupervisorOptions {
   readonly queue: FairQueue<InboundMessage>;
@@ -24,6 +25,8 @@ export interface SupervisorOptions {
   readonly breaker: Omit<BreakerOptions, "onReady">;
   readonly acks: AckBatcher;
   readonly observer?: AccountObserver | undefined;
+  /** Operator events; the supervisor reports accounts whose configuration is invalid. */
+  readonly events?: EventSink | undefined;
   readonly backlogIntervalMs: number;
   /** Called once a removed account has stopped, to drop what was kept about it. */
   readonly forget?: ((account: string) => void) | undefined;
@@ -158,6 +161,12 @@ export function createSupervisor(options: SupervisorOptions, signal: AbortSignal
         logger.error(
           { account: found.name, path: found.path, reason: found.error },
           "account configuration invalid",
+        );
+        options.events?.emit(
+          "account.invalid",
+          { account: found.name, tenantId: entry.config?.tenantId },
+          // An account that was running goes on with its last valid configuration.
+          { reason: found.error, keeps_last_valid: entry.config !== undefined },
         );
       }
       entry.configError = found.error;

@@ -191,6 +191,7 @@ export function loadConfig(options: LoadOptions): Config {
     breaker: camelized(raw.breaker),
     dlq: { subject: raw.dlq.subject },
     http: camelized(raw.http),
+    events: camelized(raw.events),
     log: raw.log,
     shutdownTimeout: raw.shutdown_timeout,
     configFile: file,

@@ -194,6 +194,19 @@ export const configSchema = z.strictObject({
       token: z.string().min(1).optional(),
     })
     .prefault({}),
+  /**
+   * Operator events (SPEC section 13). The operator's own endpoint, so global only; off while
+   * `url` is unset.
+   */
+  events: z
+    .strictObject({
+      url: httpUrl.optional(),
+      /** Default: `webhook.secret` (with `webhook.previous_secret`). */
+      secret: webhookSecret.optional(),
+      /** Per attempt, and the most shutdown waits for the events still queued. */
+      timeout: positiveDuration.default(5_000),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z

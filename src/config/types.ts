@@ -59,6 +59,8 @@ export interface Config {
   dlq: { subject: string | undefined };
   /** `listen` undefined: the HTTP server is off. */
   http: Camelized<RawConfig["http"]>;
+  /** `url` undefined: no operator events. */
+  events: Camelized<RawConfig["events"]>;
   log: RawConfig["log"];
   /** Milliseconds. */
   shutdownTimeout: number;

@@ -2,7 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { createHeldMessages } from "../pipeline/held-messages.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
-import type { CircuitBreaker } from "./breaker.js";
+import type { BreakerState, CircuitBreaker } from "./breaker.js";
 import { decide, type Decision } from "./decision.js";
 import { isRetryable, type DeliveryOutcome } from "./outcome.js";
 import { createRateLimiter } from "./rate-limiter.js";
@@ -10,6 +10,7 @@ import { prepareRequest } from "./request.js";
 import type { Settlement } from "./settlement.js";
 import type { DeliveryTarget } from "./target.js";
 import type { WebhookClient } from "./webhook-client.js";
+import type { EventSink } from "../events/operator-event.js";
 import { webhookId } from "./webhook-id.js";
 
 /** Counts attempts; every method must be cheap and never throw. */
@@ -33,6 +34,8 @@ export interface LaneOptions {
   readonly wake: () => void;
   readonly logger: Logger;
   readonly observer?: AttemptObserver | undefined;
+  /** Operator events: the breaker opening and closing. */
+  readonly events?: EventSink | undefined;
 }
 
 /**
@@ -142,6 +145,7 @@ export function createLane(options: LaneOptions): Lane {
         if (after !== before) {
           const level = after === "open" ? "warn" : "info";
           log[level]({ origin, breaker: after }, `circuit breaker ${after}`);
+          announceBreaker(before, after);
         }
       }
     }
@@ -157,6 +161,21 @@ export function createLane(options: LaneOptions): Lane {
       );
     }
     return { id, decision };
+  }
+
+  /**
+   * An outage is one `breaker.opened` and one `breaker.closed`: a failed probe opens the breaker
+   * again, for longer, and that is not news to an operator who heard it open.
+   */
+  function announceBreaker(before: BreakerState, after: BreakerState): void {
+    if (before === "closed" && after === "open") {
+      options.events?.emit("breaker.opened", target, {
+        origin,
+        cooldown_ms: breaker.remainingMs(origin),
+      });
+    } else if (after === "closed") {
+      options.events?.emit("breaker.closed", target, { origin });
+    }
   }
 
   function finished(item: InboundMessage): void {

@@ -8,6 +8,7 @@ import {
 } from "./dead-letter.js";
 import type { Decision } from "./decision.js";
 import type { DeliveryTarget } from "./target.js";
+import type { EventSink } from "../events/operator-event.js";
 
 export type SettleResult = "acked" | "nacked" | "dead_lettered";
 
@@ -25,6 +26,8 @@ export interface SettlementOptions {
   readonly ack: (msg: JsMsg) => void;
   readonly logger: Logger;
   readonly observer?: SettlementObserver | undefined;
+  /** Operator events: every dead letter is counted into its account's window. */
+  readonly events?: EventSink | undefined;
 }
 
 /**
@@ -131,6 +134,9 @@ export function createSettlement(options: SettlementOptions): Settlement {
     async settle(msg, id, decision) {
       const result = await carryOut(msg, id, decision);
       observer?.settled(account, msg, decision, result);
+      if (result === "dead_lettered" && decision.action === "dead_letter") {
+        options.events?.deadLettered(target, decision.reason);
+      }
       return result;
     },
     handBack(msg, delayMs) {

@@ -6,6 +6,7 @@ import type { AccountObserver } from "../accounts/account-runner.js";
 import { DEAD_LETTER_REASONS, type Decision } from "../delivery/decision.js";
 import type { DeliveryOutcome } from "../delivery/outcome.js";
 import type { SettleResult } from "../delivery/settlement.js";
+import type { EventsObserver } from "../events/operator-events.js";
 import { createAccountHistogram, type HistogramSeries } from "./account-histogram.js";
 
 /** An account as the metrics read it when scraped. */
@@ -31,7 +32,7 @@ export interface AccountFigures {
   readonly backlog: ConsumerBacklog | undefined;
 }
 
-export interface Metrics extends AccountObserver {
+export interface Metrics extends AccountObserver, EventsObserver {
   readonly registry: Registry;
   figures(account: string): AccountFigures;
   /** Drops every series of an account that was removed, so a churning directory cannot grow them. */
@@ -226,6 +227,13 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
 
+  const eventsFailed = new Counter({
+    name: "streamhook_events_failed_total",
+    help: "Operator events not sent: dropped (the queue was full, or shutdown came first) or failed after their retries.",
+    labelNames: ["type", "reason"] as const,
+    registers,
+  });
+
   const seriesOf = (name: string): AccountSeries => {
     let s = series.get(name);
     if (s === undefined) {
@@ -280,6 +288,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
             reason: decision.action === "dead_letter" ? decision.reason : "unknown",
           });
       }
+    },
+    eventFailed(type, reason) {
+      eventsFailed.inc({ type, reason });
     },
     figures(name) {
       const s = series.get(name);

@@ -81,6 +81,7 @@ describe("loadConfig: sources and defaults", () => {
       },
       breaker: { failureThreshold: 10, cooldown: 5_000, maxCooldown: 120_000 },
       dlq: { subject: undefined },
+      events: { timeout: 5_000 },
       http: { listen: { host: "0.0.0.0", port: 8080 } },
       log: { level: "info", format: "json" },
       shutdownTimeout: 25_000,
@@ -710,5 +711,39 @@ describe("the shipped examples", () => {
     const config = loadConfig({ env, cwd: dir });
     assert.equal(config.accounts[0]?.name, "default");
     assert.equal(config.accounts[0].webhook.url, env.STREAMHOOK_WEBHOOK_URL);
+  });
+});
+
+describe("events.*", () => {
+  test("url, secret and timeout come from their variables; the secret is not echoed", () => {
+    const config = loadConfig({
+      env: {
+        ...MINIMAL,
+        STREAMHOOK_EVENTS_URL: "http://10.0.0.5:9100/events",
+        STREAMHOOK_EVENTS_SECRET: SECRET,
+        STREAMHOOK_EVENTS_TIMEOUT: "2s",
+      },
+      cwd: dir,
+    });
+    assert.deepEqual(config.events, {
+      url: "http://10.0.0.5:9100/events",
+      secret: SECRET,
+      timeout: 2_000,
+    });
+    const error = configError(() =>
+      loadConfig({
+        env: {
+          ...MINIMAL,
+          STREAMHOOK_EVENTS_URL: "ftp://ops/events",
+          STREAMHOOK_EVENTS_SECRET: "raw-s3cr3t",
+        },
+        cwd: dir,
+      }),
+    );
+    assert.deepEqual(where(error), [
+      ["events.url", "env STREAMHOOK_EVENTS_URL"],
+      ["events.secret", "env STREAMHOOK_EVENTS_SECRET"],
+    ]);
+    assert.ok(!error.message.includes("raw-s3cr3t"));
   });
 });
