@@ -394,11 +394,13 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
   };
 }
 
-/** The states operators hear about, and the event each is. */
+/**
+ * The runner's states operators hear about, and the event each is. `invalid` is the supervisor's
+ * to announce: a runner only exists for a configuration that could be used.
+ */
 const ANNOUNCED_STATES: Partial<Record<AccountState, EventType>> = {
   running: "account.running",
   waiting: "account.waiting",
-  invalid: "account.invalid",
   disabled: "account.disabled",
 };
 
