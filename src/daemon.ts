@@ -10,7 +10,7 @@ import { createNetworkPolicy } from "./delivery/network-policy.js";
 import { createAckBatcher } from "./delivery/ack-batcher.js";
 import { createDeliveryWorker } from "./delivery/worker.js";
 import { createWebhookClient } from "./delivery/webhook-client.js";
-import { createOperatorEvents, type OperatorEventsOptions } from "./events/operator-events.js";
+import { createOperatorEvents } from "./events/operator-events.js";
 import { accountsReport } from "./http/accounts-report.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -41,8 +41,6 @@ export interface DaemonOptions {
    * requests a second, and a backlog gauge a minute old is as useful for alerting as a fresh one.
    */
   readonly backlogIntervalMs?: number;
-  /** Internal settings of the operator events, for tests: e.g. a shorter dead-letter window. */
-  readonly events?: Pick<OperatorEventsOptions, "deadLetterWindowMs" | "retry">;
 }
 
 export class ShutdownError extends AggregateError {
@@ -131,7 +129,6 @@ export function startDaemon(options: DaemonOptions): Daemon {
     userAgent: USER_AGENT,
     logger,
     observer: metrics,
-    ...options.events,
   });
   const client = createWebhookClient({
     networkPolicy: createNetworkPolicy(config.webhook.allowedNetworks),
