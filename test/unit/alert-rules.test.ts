@@ -16,7 +16,7 @@ test("the Prometheus alert rules are valid and pass their promtool unit tests", 
     execFileSync(bin, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   assert.match(
     run("check", "rules", "deploy/prometheus/streamhook-alerts.yml"),
-    /SUCCESS: 5 rules/,
+    /SUCCESS: 6 rules/,
   );
   assert.match(run("test", "rules", "deploy/prometheus/streamhook-alerts.test.yml"), /SUCCESS/);
 });
