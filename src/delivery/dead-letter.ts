@@ -14,9 +14,9 @@ export type DeadLetterPublish = (
 
 /**
  * The DLQ copy of a message: its original data and headers but for the `Nats-*` ones, plus why
- * it was given up on. The webhook-id becomes the `Nats-Msg-Id`, so a message dead-lettered twice
- * (a redelivery after the DLQ publish succeeded but the term was lost) is stored once by the DLQ
- * stream.
+ * it was given up on. The message's own id (its stream sequence's webhook-id) becomes the
+ * `Nats-Msg-Id`, so a message dead-lettered twice (a redelivery after the DLQ publish succeeded but
+ * the term was lost) is stored once by the DLQ stream.
  */
 export function deadLetterHeaders(
   msg: Pick<JsMsg, "headers" | "subject" | "seq" | "info">,

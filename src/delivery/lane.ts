@@ -11,7 +11,7 @@ import type { Settlement } from "./settlement.js";
 import type { DeliveryTarget } from "./target.js";
 import type { WebhookClient } from "./webhook-client.js";
 import type { EventSink } from "../events/operator-event.js";
-import { webhookId } from "./webhook-id.js";
+import { messageWebhookId } from "./webhook-id.js";
 
 /** Counts attempts; every method must be cheap and never throw. */
 export interface AttemptObserver {
@@ -108,7 +108,7 @@ export function createLane(options: LaneOptions): Lane {
         outcome: { kind: "too_large", error },
         attempt: msg.info.deliveryCount,
       });
-      return { id: webhookId(target.idPrefix, msg.seq), decision };
+      return { id: messageWebhookId(target, msg), decision };
     }
     const prepared = prepareRequest(target, msg);
     const { id } = prepared;
@@ -223,7 +223,7 @@ export function createLane(options: LaneOptions): Lane {
             outcome: { kind: "invalid_request", error: describe(error) },
             attempt: msg.info.deliveryCount,
           });
-          settled = { id: webhookId(target.idPrefix, msg.seq), decision };
+          settled = { id: messageWebhookId(target, msg), decision };
         }
         await settlement.settle(msg, settled.id, settled.decision);
         if (settled.decision.action === "disable" && !disabling.signal.aborted) {

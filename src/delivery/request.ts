@@ -2,7 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import { buildBody } from "./body.js";
 import { subjectHeader, traceHeaders } from "./header-values.js";
 import type { DeliveryTarget } from "./target.js";
-import { webhookId } from "./webhook-id.js";
+import { messageWebhookId } from "./webhook-id.js";
 
 export type PreparedRequest =
   | {
@@ -20,7 +20,7 @@ export function prepareRequest(
   msg: Pick<JsMsg, "data" | "subject" | "seq" | "headers" | "timestampNanos" | "info">,
   nowMs: number = Date.now(),
 ): PreparedRequest {
-  const id = webhookId(target.idPrefix, msg.seq);
+  const id = messageWebhookId(target, msg);
   const built = buildBody(msg, target, id);
   if (!built.ok) return { ok: false, id, error: built.error };
   const timestamp = Math.floor(nowMs / 1000);

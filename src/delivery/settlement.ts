@@ -9,6 +9,7 @@ import {
 import type { Decision } from "./decision.js";
 import type { DeliveryTarget } from "./target.js";
 import type { EventSink } from "../events/operator-event.js";
+import { webhookId } from "./webhook-id.js";
 
 export type SettleResult = "acked" | "nacked" | "dead_lettered";
 
@@ -94,7 +95,11 @@ export function createSettlement(options: SettlementOptions): Settlement {
     }
     try {
       const headers = deadLetterHeaders(msg, decision, target);
-      await options.publishDeadLetter(target.dlqSubject, msg.data, headers, id);
+      // Keyed by this stored message, not by its webhook-id: a replay shares its original's id,
+      // and when it is dead-lettered again within the duplicate window the DLQ stream would take
+      // it for the first copy, already deleted by the replay, and drop it.
+      const msgId = webhookId(target.idPrefix, msg.seq);
+      await options.publishDeadLetter(target.dlqSubject, msg.data, headers, msgId);
     } catch (error) {
       // Never terminate before the DLQ holds the message: retry the whole thing later instead.
       const delayMs = backoffDelay(msg.info.deliveryCount, target.policy.backoffMs);

@@ -1,4 +1,6 @@
 import { hash } from "node:crypto";
+import type { MsgHdrs } from "@nats-io/transport-node";
+import { REPLAY_OF_HEADER, replayedSequence } from "./replay-of.js";
 
 /**
  * The part of every `webhook-id` that names where an account's messages live: account, stream and
@@ -19,4 +21,17 @@ export function webhookIdPrefix(account: string, stream: string, streamCreated: 
  */
 export function webhookId(prefix: string, sequence: number): string {
   return `${prefix}${sequence}`;
+}
+
+/**
+ * The `webhook-id` a message is delivered with: its own, or for a message `dlq replay` published
+ * back, the original's (see replayedSequence()), so receivers deduplicate a replay against the
+ * first attempts. A message without headers costs nothing more; one with headers, one lookup.
+ */
+export function messageWebhookId(
+  target: { readonly idPrefix: string; readonly stream: string },
+  msg: { readonly seq: number; readonly headers?: MsgHdrs | undefined },
+): string {
+  const replayOf = msg.headers?.get(REPLAY_OF_HEADER);
+  return webhookId(target.idPrefix, replayedSequence(replayOf, target.stream, msg.seq));
 }
