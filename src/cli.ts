@@ -4,6 +4,7 @@ import { runCheck } from "./check/index.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { startDaemon } from "./daemon.js";
 import { runDemo } from "./demo/index.js";
+import { parseSelection, runDlqList, runDlqReplay, SelectionError } from "./dlq/index.js";
 import { runSecret } from "./secret/index.js";
 import { createLogger } from "./observability/logger.js";
 import { VERSION } from "./version.js";
@@ -18,6 +19,15 @@ Usage:
   streamhook secret --account NAME [--config FILE] [--json]
                                    print the secret that signs that account's events, for
                                    the operator to hand to its receiver
+  streamhook dlq list [--config FILE] [--account NAME] [--reason R] [--json]
+                                   every dead letter of the accounts (or of one), read from
+                                   the stream that captures each account's DLQ subject,
+                                   without consuming anything
+  streamhook dlq replay [--config FILE] [--account NAME] [--reason R] [--since DURATION]
+                        [--dry-run] [--json]
+                                   publish the selected dead letters back to their original
+                                   subjects (same webhook-id when delivered again), then
+                                   delete them from the DLQ; --dry-run only lists them
   streamhook demo [--keep]         a self-contained local run: nats-server, two tenants, a
                                    receiver and the daemon; exits 0 when every event came out
                                    as expected (needs nats-server on PATH or NATS_SERVER_BIN)
@@ -28,8 +38,12 @@ Options:
   -c, --config FILE   YAML configuration (default: $STREAMHOOK_CONFIG)
   --log-level LEVEL   overrides log.level
   --log-format FMT    overrides log.format (json or pretty)
-  --json              check, secret: print JSON
-  --account NAME      secret: the account
+  --json              check, secret, dlq: print JSON (and nothing else on stdout)
+  --account NAME      secret: the account; dlq: only this account
+  --reason R          dlq: only dead letters of this reason (terminal_status, max_attempts,
+                      malformed_payload, host_not_allowed, invalid_request, too_large)
+  --since DURATION    dlq replay: only dead letters newer than this, e.g. 30m, 1h
+  --dry-run           dlq replay: list what would be replayed, change nothing
   --keep              demo: keep its temporary directory (accounts, configuration, store)
 
 Configuration comes from built-in defaults, the YAML file, STREAMHOOK_* environment
@@ -38,7 +52,9 @@ variables and these flags, the later winning. See the README for every key.
 Exit codes: run: 0 after a graceful shutdown, 1 on an unexpected fatal error, 2 on an invalid
 configuration. check: 0 when every account is usable, 1 when one is not, 2 on an invalid
 configuration. secret: 0 when the account signs, 1 when it is unknown, invalid or signs
-nothing, 2 on an invalid configuration. demo: 0 when every demo event came out as expected, 1 otherwise.
+nothing, 2 on an invalid configuration. dlq list: 0 when every account was read, 1 when one
+could not be. dlq replay: 0 when every selected dead letter was replayed, 1 when some could not
+be (or a signal stopped it), 2 on an invalid configuration or selection. demo: 0 when every demo event came out as expected, 1 otherwise.
 `;
 
 export const EXIT_OK = 0;
@@ -54,6 +70,10 @@ interface ParsedArgs {
   readonly json: boolean;
   readonly keep: boolean;
   readonly account: string | undefined;
+  readonly subcommand: string | undefined;
+  readonly reason: string | undefined;
+  readonly since: string | undefined;
+  readonly dryRun: boolean;
 }
 
 function parse(argv: string[]): ParsedArgs {
@@ -69,6 +89,9 @@ function parse(argv: string[]): ParsedArgs {
       json: { type: "boolean" },
       keep: { type: "boolean" },
       account: { type: "string" },
+      reason: { type: "string" },
+      since: { type: "string" },
+      "dry-run": { type: "boolean" },
     },
   });
   const flags: Record<string, unknown> = {};
@@ -83,6 +106,10 @@ function parse(argv: string[]): ParsedArgs {
     json: values.json === true,
     keep: values.keep === true,
     account: values.account,
+    subcommand: positionals[1],
+    reason: values.reason,
+    since: values.since,
+    dryRun: values["dry-run"] === true,
   };
 }
 
@@ -116,6 +143,62 @@ async function run(args: ParsedArgs): Promise<number> {
     return EXIT_FATAL;
   } finally {
     logger.flush();
+  }
+}
+
+/**
+ * A signal stops `dlq replay` from selecting more; what is in flight finishes and is reported. A
+ * second signal exits at once: what was published and not yet deleted is replayed again later.
+ */
+function abortOnSignals(): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
+    process.stderr.write(`${signal}: finishing the replays in flight\n`);
+    controller.abort();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    },
+  };
+}
+
+async function dlq(args: ParsedArgs): Promise<number> {
+  const sub = args.subcommand;
+  if (sub !== "list" && sub !== "replay") {
+    process.stderr.write(`dlq needs list or replay\n\n${HELP}`);
+    return EXIT_CONFIG;
+  }
+  if (sub === "list" && (args.since !== undefined || args.dryRun)) {
+    process.stderr.write(`--since and --dry-run are options of dlq replay\n\n${HELP}`);
+    return EXIT_CONFIG;
+  }
+  let selection;
+  try {
+    selection = parseSelection(args);
+  } catch (error) {
+    if (!(error instanceof SelectionError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_CONFIG;
+  }
+  const config = loadConfig({ file: args.config, env: process.env, flags: args.flags });
+  const io = { json: args.json, out: process.stdout, err: process.stderr };
+  if (sub === "list") return runDlqList(config, { ...io, selection });
+  const signals = abortOnSignals();
+  try {
+    return await runDlqReplay(config, {
+      ...io,
+      selection,
+      dryRun: args.dryRun,
+      signal: signals.signal,
+    });
+  } finally {
+    signals.dispose();
   }
 }
 
@@ -156,6 +239,8 @@ export async function main(argv: string[]): Promise<number> {
           err: process.stderr,
         });
       }
+      case "dlq":
+        return await dlq(args);
       case "demo":
         return await runDemo({ keep: args.keep, out: process.stdout, err: process.stderr });
       default:

@@ -1,6 +1,6 @@
-import { connect, TimeoutError, type NatsConnection } from "@nats-io/transport-node";
+import { TimeoutError, type NatsConnection } from "@nats-io/transport-node";
 import type { AccountConfig } from "../config/types.js";
-import { connectionOptions } from "../nats/connect.js";
+import { connectAccountOnce } from "../nats/connect.js";
 import { describeNatsError } from "../nats/describe-error.js";
 import { verifyConsumer } from "../nats/verify.js";
 import { consumerWarnings } from "./consumer-warnings.js";
@@ -11,18 +11,6 @@ import { webhookAddressWarnings } from "./webhook-address.js";
 
 /** Long enough for a loaded server, short enough that an unreachable one does not stall `check`. */
 export const CHECK_CONNECT_TIMEOUT_MS = 3_000;
-
-/**
- * The daemon's connection settings, except that the connection never reconnects: the daemon waits
- * for a server forever, `check` must answer. The initial connect already tries every server once.
- */
-function connectOnce(account: AccountConfig, timeoutMs: number): Promise<NatsConnection> {
-  return connect({
-    ...connectionOptions(account, { clientName: `streamhook-check:${account.name}`, timeoutMs }),
-    reconnect: false,
-    maxReconnectAttempts: 0,
-  });
-}
 
 export interface CheckAccountOptions {
   readonly connectTimeoutMs?: number;
@@ -60,7 +48,10 @@ export async function checkAccount(
   const timeoutMs = options.connectTimeoutMs ?? CHECK_CONNECT_TIMEOUT_MS;
   let nc: NatsConnection;
   try {
-    nc = await connectOnce(account, timeoutMs);
+    nc = await connectAccountOnce(account, {
+      clientName: `streamhook-check:${account.name}`,
+      timeoutMs,
+    });
   } catch (error) {
     // The client's own message for this is a bare "timeout", which says nothing about what waited.
     const reason =

@@ -50,3 +50,18 @@ export function connectAccount(
 ): Promise<NatsConnection> {
   return connect(connectionOptions(account, options));
 }
+
+/**
+ * The account's connection settings, except that the connection never reconnects: the daemon
+ * waits for a server forever, a command must answer. The initial connect tries every server once.
+ */
+export function connectAccountOnce(
+  account: AccountConfig,
+  options: ConnectAccountOptions,
+): Promise<NatsConnection> {
+  return connect({
+    ...connectionOptions(account, options),
+    reconnect: false,
+    maxReconnectAttempts: 0,
+  });
+}

@@ -2,16 +2,15 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { REPLAY_OF_HEADER, replayedSequence } from "../../src/delivery/replay-of.js";
-import {
-  messageWebhookId,
-  webhookId,
-  webhookIdPrefix,
-} from "../../src/delivery/webhook-id.js";
+import { messageWebhookId, webhookId, webhookIdPrefix } from "../../src/delivery/webhook-id.js";
 
 const acme = { idPrefix: webhookIdPrefix("acme", "EVENTS", "t0"), stream: "EVENTS" };
 const other = { idPrefix: webhookIdPrefix("other", "EVENTS", "t0"), stream: "EVENTS" };
 
-function msg(seq: number, replayOf?: string): { seq: number; headers?: ReturnType<typeof natsHeaders> } {
+function msg(
+  seq: number,
+  replayOf?: string,
+): { seq: number; headers?: ReturnType<typeof natsHeaders> } {
   if (replayOf === undefined) return { seq };
   const headers = natsHeaders();
   headers.set(REPLAY_OF_HEADER, replayOf);
