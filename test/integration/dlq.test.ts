@@ -420,36 +420,49 @@ describe("dlq list and dlq replay", () => {
     assert.match(unknown.err, /no account named "nobody"/);
   });
 
-  test("an interrupted replay loses nothing: killed midway and run again, every dead letter arrives", async () => {
-    const total = 1500;
+  /** Publishes gamma events `first`..`first+count-1` and waits until the daemon dead-lettered them. */
+  async function deadLetterGamma(first: number, count: number): Promise<void> {
     failing.add("gamma");
     const { js } = client("gamma");
-    for (let n = 1; n <= total; n += 100) {
+    const events = Array.from({ length: count }, (_, i) => first + i);
+    for (let i = 0; i < count; i += 100) {
       await Promise.all(
-        Array.from({ length: Math.min(100, total - n + 1) }, (_, i) =>
-          js.publish(`events.gamma.${n + i}`, JSON.stringify({ event: `gamma-${n + i}` })),
-        ),
+        events
+          .slice(i, i + 100)
+          .map((n) => js.publish(`events.gamma.${n}`, JSON.stringify({ event: `gamma-${n}` }))),
       );
     }
-    await waitUntil(async () => (await dlqCount("gamma")) === total, {
+    await waitUntil(async () => (await dlqCount("gamma")) === count, {
       timeoutMs: 120_000,
       intervalMs: 100,
-      message: "every gamma message dead-lettered",
+      message: `${count} gamma messages dead-lettered`,
     });
-    const original = idsOf("gamma");
     failing.clear();
-    const from = deliveries.length;
+  }
 
-    const killed = runCli(["dlq", "replay", "--account", "gamma", "--config", configFile]);
+  /** Starts a replay of gamma's dead letters and waits until at least 50 have left the DLQ. */
+  async function replayUnderWay(total: number): Promise<ReturnType<typeof runCli>> {
+    const run = runCli(["dlq", "replay", "--account", "gamma", "--config", configFile]);
     try {
       await waitUntil(async () => (await dlqCount("gamma")) <= total - 50, {
         timeoutMs: 60_000,
         intervalMs: 5,
         message: "some dead letters replayed",
       });
-    } finally {
-      await killed.kill();
+    } catch (error) {
+      await run.kill();
+      throw error;
     }
+    return run;
+  }
+
+  test("an interrupted replay loses nothing: killed midway and run again, every dead letter arrives", async () => {
+    const total = 1500;
+    await deadLetterGamma(1, total);
+    const original = idsOf("gamma");
+    const from = deliveries.length;
+
+    await (await replayUnderWay(total)).kill();
     const left = await dlqCount("gamma");
     assert.ok(left > 0 && left < total, `killed midway: ${left} of ${total} left`);
 
@@ -465,6 +478,28 @@ describe("dlq list and dlq replay", () => {
     for (const [event, ids] of idsOf("gamma")) {
       assert.deepEqual(ids, original.get(event), `${event} kept its webhook-id`);
     }
+    await idle("gamma");
+  });
+
+  test("SIGTERM stops the selection, finishes what is in flight and reports it", async () => {
+    const total = 1000;
+    await deadLetterGamma(10_001, total);
+    const run = await replayUnderWay(total);
+    run.child.kill("SIGTERM");
+    assert.equal(await run.exit, 1, run.stderr());
+    const match = /^replayed (\d+) of (\d+) dead letters; interrupted by a signal/.exec(
+      run.stdout(),
+    );
+    assert.ok(match, run.stdout());
+    const [replayed, selected] = [Number(match[1]), Number(match[2])];
+    assert.equal(replayed, selected, "every one selected was finished");
+    const left = await dlqCount("gamma");
+    assert.ok(left > 0, "stopped before the end");
+    assert.equal(replayed + left, total, "what was replayed left the DLQ; the rest is there");
+
+    const rest = await cli("replay", "--account", "gamma");
+    assert.equal(rest.code, 0, rest.err);
+    assert.equal(rest.out, `replayed ${left} of ${left} dead letters\n`);
     await idle("gamma");
   });
 });
