@@ -43,14 +43,23 @@ function publishable(subject: string): boolean {
   );
 }
 
+/** The account's stream as it is now. */
+export interface ReplayTarget {
+  readonly stream: string;
+  /** When the stream was created (ms since epoch): part of every webhook-id of it. */
+  readonly createdMs: number;
+}
+
 /**
- * The message to publish back for a dead letter of `stream` (the account's stream): its data, its
- * original headers, and the replay header naming the message whose webhook-id it keeps: the
- * original, or when the original was itself a replay the daemon honoured, that one's original.
- * The DLQ copy is tenant input like any message: only a copy that names the account's own stream
- * and a publishable subject is replayed.
+ * The message to publish back for a dead letter of the account's stream: its data, its original
+ * headers, and the replay header naming the message whose webhook-id it keeps: the original, or
+ * when the original was itself a replay the daemon honoured, that one's original. A stream created
+ * after the dead-lettering is another stream of the same name, whose sequences name other
+ * messages: the replay then gets an id of its own. The DLQ copy is tenant input like any message:
+ * only a copy that names the account's own stream and a publishable subject is replayed.
  */
-export function replayPlan(d: DeadLetter, stream: string): ReplayPlan {
+export function replayPlan(d: DeadLetter, target: ReplayTarget): ReplayPlan {
+  const { stream } = target;
   if (d.stream !== stream) {
     return {
       ok: false,
@@ -71,11 +80,13 @@ export function replayPlan(d: DeadLetter, stream: string): ReplayPlan {
     if (dropped(name)) continue;
     for (const value of d.headers.values(name)) headers.append(name, value);
   }
-  const previous = d.headers.get(REPLAY_OF_HEADER);
-  headers.set(
-    REPLAY_OF_HEADER,
-    formatReplayOf(stream, replayedSequence(previous, stream, d.sequence)),
-  );
+  if (d.time.getTime() >= target.createdMs) {
+    const previous = d.headers.get(REPLAY_OF_HEADER);
+    headers.set(
+      REPLAY_OF_HEADER,
+      formatReplayOf(stream, replayedSequence(previous, stream, d.sequence)),
+    );
+  }
   return {
     ok: true,
     subject: d.subject,

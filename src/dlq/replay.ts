@@ -4,7 +4,7 @@ import { jsonPrinter, tablePrinter, type DeadLetterPrinter, type Out } from "./o
 import { forEachQueue, selectAccounts, type DeadLetterQueue } from "./queue.js";
 import { readDeadLetters } from "./reader.js";
 import type { DeadLetter } from "./record.js";
-import { replayPlan } from "./replay-message.js";
+import { replayPlan, type ReplayTarget } from "./replay-message.js";
 import { selects, type Selection } from "./selection.js";
 
 export interface RunDlqReplayOptions {
@@ -55,11 +55,12 @@ const describe = (error: unknown): string =>
  */
 async function replayOne(
   queue: DeadLetterQueue,
+  target: ReplayTarget,
   d: DeadLetter,
   dryRun: boolean,
 ): Promise<string | undefined> {
-  const { stream } = queue.account;
-  const plan = replayPlan(d, stream);
+  const { stream } = target;
+  const plan = replayPlan(d, target);
   if (!plan.ok) return plan.error;
   // The subject is tenant input: it is published to only when the account's stream stores it,
   // never to a service or an API subject the account's credentials happen to reach.
@@ -134,6 +135,11 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
   }
 
   const unreadable = await forEachQueue(selected, err, async (queue) => {
+    const { stream } = queue.account;
+    const target = {
+      stream,
+      createdMs: Date.parse((await queue.jsm.streams.info(stream)).created),
+    };
     const inFlight = new Set<Promise<void>>();
     const settle = (d: DeadLetter, error: string | undefined): void => {
       if (error !== undefined) fail(d.account, d.dlqSequence, error);
@@ -145,7 +151,7 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
         if (signal.aborted) break;
         if (!selects(selection, d, nowMs)) continue;
         summary.selected++;
-        const task: Promise<void> = replayOne(queue, d, dryRun)
+        const task: Promise<void> = replayOne(queue, target, d, dryRun)
           .then((error) => {
             settle(d, error);
           })

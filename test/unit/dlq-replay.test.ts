@@ -20,6 +20,9 @@ function stored(fields: Record<string, string | string[]>, seq = 9): StoredMsg {
   } as unknown as StoredMsg;
 }
 
+/** The account's stream, created before the dead letters of these tests. */
+const EVENTS = { stream: "EVENTS", createdMs: Date.parse("2026-11-01T00:00:00Z") };
+
 const DAEMON_COPY = {
   "x-custom": ["one", "two"],
   traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
@@ -59,7 +62,7 @@ describe("dead letters as the dlq commands read them", () => {
   });
 
   test("the replay carries the original's headers and the replay header, none of the DLQ's", () => {
-    const plan = replayPlan(deadLetterOf("acme", "DLQ", stored(DAEMON_COPY)), "EVENTS");
+    const plan = replayPlan(deadLetterOf("acme", "DLQ", stored(DAEMON_COPY)), EVENTS);
     assert.ok(plan.ok);
     assert.equal(plan.subject, "events.a");
     assert.deepEqual([...plan.headers.keys()].sort(), [
@@ -74,21 +77,29 @@ describe("dead letters as the dlq commands read them", () => {
 
   test("a replay of a replay keeps naming the first original, when the daemon honoured it", () => {
     const honoured = { ...DAEMON_COPY, "streamhook-replay-of": "EVENTS 7" };
-    const plan = replayPlan(deadLetterOf("acme", "DLQ", stored(honoured)), "EVENTS");
+    const plan = replayPlan(deadLetterOf("acme", "DLQ", stored(honoured)), EVENTS);
     assert.ok(plan.ok);
     assert.equal(plan.headers.get("streamhook-replay-of"), "EVENTS 7");
     // A header the daemon ignored (a later sequence, another stream) was not the id it used.
     for (const value of ["EVENTS 43", "OTHER 7", "EVENTS x"]) {
       const copy = { ...DAEMON_COPY, "streamhook-replay-of": value };
-      const p = replayPlan(deadLetterOf("acme", "DLQ", stored(copy)), "EVENTS");
+      const p = replayPlan(deadLetterOf("acme", "DLQ", stored(copy)), EVENTS);
       assert.ok(p.ok);
       assert.equal(p.headers.get("streamhook-replay-of"), "EVENTS 42", value);
     }
   });
 
+  test("a stream created after the dead-lettering is another one: the replay gets its own id", () => {
+    const recreated = { stream: "EVENTS", createdMs: Date.parse("2026-12-01T11:00:00Z") };
+    const copy = { ...DAEMON_COPY, "streamhook-replay-of": "EVENTS 7" };
+    const plan = replayPlan(deadLetterOf("acme", "DLQ", stored(copy)), recreated);
+    assert.ok(plan.ok);
+    assert.equal(plan.headers.has("streamhook-replay-of"), false);
+  });
+
   test("control headers of a forged copy never steer the publish", () => {
     const forged = { ...DAEMON_COPY, "Nats-Expected-Last-Sequence": "1", "Nats-Msg-Id": "x" };
-    const plan = replayPlan(deadLetterOf("acme", "DLQ", stored(forged)), "EVENTS");
+    const plan = replayPlan(deadLetterOf("acme", "DLQ", stored(forged)), EVENTS);
     assert.ok(plan.ok);
     assert.ok(![...plan.headers.keys()].some((k) => k.toLowerCase().startsWith("nats-")));
   });
@@ -108,7 +119,7 @@ describe("dead letters as the dlq commands read them", () => {
     for (const [override, error] of cases) {
       const plan = replayPlan(
         deadLetterOf("acme", "DLQ", stored({ ...DAEMON_COPY, ...override })),
-        "EVENTS",
+        EVENTS,
       );
       assert.ok(!plan.ok, JSON.stringify(override));
       assert.match(plan.error, error);
