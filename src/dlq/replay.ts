@@ -39,7 +39,10 @@ interface ReplaySummary {
   dry_run: boolean;
   selected: number;
   replayed: number;
+  /** Selected dead letters that could not be replayed. */
   failed: number;
+  /** Selected accounts whose DLQ could not be read at all. */
+  unreadable_accounts: number;
   interrupted: boolean;
   failures: Failure[];
 }
@@ -109,6 +112,7 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
     selected: 0,
     replayed: 0,
     failed: 0,
+    unreadable_accounts: 0,
     interrupted: false,
     failures: [],
   };
@@ -122,6 +126,8 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
     );
   };
 
+  // A function, not a property read: a signal can arrive at any await in between.
+  const stopped = (): boolean => signal.aborted;
   const selected = selectAccounts(config, selection.account);
   let listing: DeadLetterPrinter | undefined;
   if (dryRun && json) {
@@ -134,7 +140,8 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
     );
   }
 
-  const unreadable = await forEachQueue(selected, err, async (queue) => {
+  summary.unreadable_accounts = await forEachQueue(selected, err, async (queue) => {
+    if (stopped()) return;
     const { stream } = queue.account;
     const target = {
       stream,
@@ -148,7 +155,7 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
     };
     try {
       for await (const d of readDeadLetters({ ...queue, account: queue.account.name })) {
-        if (signal.aborted) break;
+        if (stopped()) break;
         if (!selects(selection, d, nowMs)) continue;
         summary.selected++;
         const task: Promise<void> = replayOne(queue, target, d, dryRun)
@@ -166,7 +173,6 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
       await Promise.all(inFlight);
     }
   });
-  summary.failed += unreadable;
   summary.interrupted = signal.aborted;
 
   if (json) {
@@ -183,9 +189,14 @@ export async function runDlqReplay(config: Config, options: RunDlqReplayOptions)
       : `replayed ${summary.replayed} of ${summary.selected} dead letters`;
     const notes = [
       ...(summary.failed > 0 ? [`${summary.failed} could not be (each named on stderr)`] : []),
+      ...(summary.unreadable_accounts > 0
+        ? [`${summary.unreadable_accounts} accounts could not be read (named on stderr)`]
+        : []),
       ...(summary.interrupted ? ["interrupted by a signal: the rest were not selected"] : []),
     ];
     out.write(`${[done, ...notes].join("; ")}\n`);
   }
-  return summary.failed === 0 && !summary.interrupted ? 0 : 1;
+  const complete =
+    summary.failed === 0 && summary.unreadable_accounts === 0 && !summary.interrupted;
+  return complete ? 0 : 1;
 }

@@ -275,6 +275,7 @@ describe("dlq list and dlq replay", () => {
       selected: 6,
       replayed: 6,
       failed: 0,
+      unreadable_accounts: 0,
       interrupted: false,
       failures: [],
     });
@@ -418,6 +419,12 @@ describe("dlq list and dlq replay", () => {
     const unknown = await cli("list", "--account", "nobody");
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /no account named "nobody"/);
+    const nobody = await cli("replay", "--account", "nobody", "--json");
+    assert.equal(nobody.code, 1);
+    assert.equal(
+      (JSON.parse(nobody.out) as { unreadable_accounts: number }).unreadable_accounts,
+      1,
+    );
   });
 
   /** Publishes gamma events `first`..`first+count-1` and waits until the daemon dead-lettered them. */
