@@ -12,6 +12,16 @@ import { webhookAddressWarnings } from "./webhook-address.js";
 /** Long enough for a loaded server, short enough that an unreachable one does not stall `check`. */
 export const CHECK_CONNECT_TIMEOUT_MS = 3_000;
 
+/** Why a connect of a command (no reconnect) failed, for its report. */
+export function connectFailure(error: unknown, account: AccountConfig, timeoutMs: number): string {
+  // The client's own message for this is a bare "timeout", which says nothing about what waited.
+  const reason =
+    error instanceof TimeoutError
+      ? `no answer from the server within ${formatDuration(timeoutMs)}`
+      : describeNatsError(error, account);
+  return `cannot connect: ${reason}`;
+}
+
 export interface CheckAccountOptions {
   readonly connectTimeoutMs?: number;
 }
@@ -53,12 +63,7 @@ export async function checkAccount(
       timeoutMs,
     });
   } catch (error) {
-    // The client's own message for this is a bare "timeout", which says nothing about what waited.
-    const reason =
-      error instanceof TimeoutError
-        ? `no answer from the server within ${formatDuration(timeoutMs)}`
-        : describeNatsError(error, account);
-    return unusable(`cannot connect: ${reason}`, warnings);
+    return unusable(connectFailure(error, account, timeoutMs), warnings);
   }
   try {
     const { consumer } = await verifyConsumer(nc, account);

@@ -4,17 +4,14 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from "@nats-io/jetstream";
-import { TimeoutError, type NatsConnection } from "@nats-io/transport-node";
-import { formatDuration } from "../check/duration-text.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { CHECK_CONNECT_TIMEOUT_MS, connectFailure } from "../check/check-account.js";
 import { collectTargets } from "../check/targets.js";
 import type { AccountConfig, Config } from "../config/types.js";
 import { renderDlqSubject } from "../delivery/target.js";
 import { connectAccountOnce } from "../nats/connect.js";
 import { describeNatsError } from "../nats/describe-error.js";
 import type { Out } from "./output.js";
-
-/** Long enough for a loaded server, short enough that an unreachable one does not stall a command. */
-const CONNECT_TIMEOUT_MS = 3_000;
 
 /** An account whose dead letters cannot be read; the message says why, never with a secret. */
 export class DeadLetterQueueError extends Error {
@@ -69,14 +66,12 @@ export async function openDeadLetterQueue(
   try {
     nc = await connectAccountOnce(account, {
       clientName: `${clientName}:${account.name}`,
-      timeoutMs: CONNECT_TIMEOUT_MS,
+      timeoutMs: CHECK_CONNECT_TIMEOUT_MS,
     });
   } catch (error) {
-    const reason =
-      error instanceof TimeoutError
-        ? `no answer from the server within ${formatDuration(CONNECT_TIMEOUT_MS)}`
-        : describeNatsError(error, account);
-    throw new DeadLetterQueueError(`cannot connect: ${reason}`, { cause: error });
+    throw new DeadLetterQueueError(connectFailure(error, account, CHECK_CONNECT_TIMEOUT_MS), {
+      cause: error,
+    });
   }
   const close = async (): Promise<void> => {
     await nc.close().catch(() => {

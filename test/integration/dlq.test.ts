@@ -419,6 +419,20 @@ describe("dlq list and dlq replay", () => {
     const unknown = await cli("list", "--account", "nobody");
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /no account named "nobody"/);
+    const unreachable = join(dir.path, "unreachable.yaml");
+    writeFileSync(
+      unreachable,
+      [
+        'nats: { servers: ["nats://127.0.0.1:1"] }',
+        'dlq: { subject: "dlq.{account}" }',
+        `webhook: { url: "${receiver.url}", allowed_networks: [127.0.0.0/8] }`,
+        "accounts: [{ name: acme, stream: EVENTS, consumer: hook }]",
+        "",
+      ].join("\n"),
+    );
+    const down = runCli(["dlq", "list", "--config", unreachable]);
+    assert.equal(await down.exit, 1);
+    assert.match(down.stderr(), /^acme: cannot connect: /m);
     const nobody = await cli("replay", "--account", "nobody", "--json");
     assert.equal(nobody.code, 1);
     assert.equal(
