@@ -54,7 +54,8 @@ configuration. check: 0 when every account is usable, 1 when one is not, 2 on an
 configuration. secret: 0 when the account signs, 1 when it is unknown, invalid or signs
 nothing, 2 on an invalid configuration. dlq list: 0 when every account was read, 1 when one
 could not be. dlq replay: 0 when every selected dead letter was replayed, 1 when some could not
-be (or a signal stopped it), 2 on an invalid configuration or selection. demo: 0 when every demo event came out as expected, 1 otherwise.
+be (or a signal stopped it), 2 on an invalid configuration or selection. demo: 0 when every demo
+event came out as expected, 1 otherwise.
 `;
 
 export const EXIT_OK = 0;
