@@ -7,6 +7,7 @@ import { runDemo } from "./demo/index.js";
 import { parseSelection, runDlqList, runDlqReplay, SelectionError } from "./dlq/index.js";
 import { runSecret } from "./secret/index.js";
 import { createLogger } from "./observability/logger.js";
+import { startTracing } from "./observability/tracing.js";
 import { VERSION } from "./version.js";
 
 const HELP = `streamhook ${VERSION}: deliver NATS JetStream messages as signed webhooks
@@ -117,7 +118,8 @@ function parse(argv: string[]): ParsedArgs {
 async function run(args: ParsedArgs): Promise<number> {
   const config = loadConfig({ file: args.config, env: process.env, flags: args.flags });
   const logger = createLogger(config.log);
-  const daemon = startDaemon({ config, logger });
+  const tracing = await startTracing({ env: process.env, logger });
+  const daemon = startDaemon({ config, logger, tracing });
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

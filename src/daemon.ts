@@ -14,6 +14,7 @@ import { createOperatorEvents } from "./events/operator-events.js";
 import { accountsReport } from "./http/accounts-report.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
+import type { Tracing } from "./observability/tracing.js";
 import { FairQueue } from "./pipeline/fair-queue.js";
 import type { InboundMessage } from "./pipeline/inbound-message.js";
 import { USER_AGENT } from "./version.js";
@@ -41,6 +42,8 @@ export interface DaemonOptions {
    * requests a second, and a backlog gauge a minute old is as useful for alerting as a fresh one.
    */
   readonly backlogIntervalMs?: number;
+  /** Set when tracing is on (see observability/tracing.ts); its spans are flushed at shutdown. */
+  readonly tracing?: Tracing | undefined;
 }
 
 export class ShutdownError extends AggregateError {
@@ -156,6 +159,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       acks,
       observer: metrics,
       events: events.sink,
+      tracer: options.tracing?.tracer,
       backlogIntervalMs: options.backlogIntervalMs ?? 60_000,
       forget: (account) => {
         metrics.forget(account);
@@ -268,6 +272,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     // After the accounts have stopped, so the last dead letters' counts go out too.
     await step("flush operator events", () => events.close(config.events.timeout));
     await step("close webhook client", () => client.close());
+    // After the last delivery, so its span is among those flushed.
+    await step("flush traces", () => options.tracing?.shutdown());
     await step("close HTTP server", async () => {
       const server = await http.catch(() => undefined);
       await server?.close();

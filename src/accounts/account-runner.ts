@@ -9,6 +9,7 @@ import type { LimitFunction } from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
 import type { AckBatcher } from "../delivery/ack-batcher.js";
+import type { AttemptTracer } from "../delivery/attempt-tracer.js";
 import {
   createCircuitBreaker,
   type BreakerOptions,
@@ -62,6 +63,8 @@ export interface AccountRunnerOptions {
   readonly observer?: AccountObserver | undefined;
   /** Operator events: the account's state changes, its breakers, its dead letters. */
   readonly events?: EventSink | undefined;
+  /** Set only while tracing is on. */
+  readonly tracer?: AttemptTracer | undefined;
   /** How often the consumer's backlog is asked for while running. */
   readonly backlogIntervalMs: number;
 }
@@ -207,6 +210,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       logger: log,
       observer,
       events: options.events,
+      tracer: options.tracer,
     });
     const polling = new AbortController();
     let poller: Promise<void> = Promise.resolve();

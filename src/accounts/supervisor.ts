@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/types.js";
 import type { AckBatcher } from "../delivery/ack-batcher.js";
+import type { AttemptTracer } from "../delivery/attempt-tracer.js";
 import type { BreakerOptions, BreakerState } from "../delivery/breaker.js";
 import type { FairQueue } from "../pipeline/fair-queue.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
@@ -27,6 +28,8 @@ export interface SupervisorOptions {
   readonly observer?: AccountObserver | undefined;
   /** Operator events; the supervisor reports accounts whose configuration is invalid. */
   readonly events?: EventSink | undefined;
+  /** Set only while tracing is on. */
+  readonly tracer?: AttemptTracer | undefined;
   readonly backlogIntervalMs: number;
   /** Called once a removed account has stopped, to drop what was kept about it. */
   readonly forget?: ((account: string) => void) | undefined;

@@ -2,12 +2,13 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { createHeldMessages } from "../pipeline/held-messages.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import type { AttemptTracer } from "./attempt-tracer.js";
 import type { BreakerState, CircuitBreaker } from "./breaker.js";
 import { decide, type Decision } from "./decision.js";
 import { isRetryable, type DeliveryOutcome } from "./outcome.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { prepareRequest } from "./request.js";
-import type { Settlement } from "./settlement.js";
+import type { Settlement, SettleResult } from "./settlement.js";
 import type { DeliveryTarget } from "./target.js";
 import type { WebhookClient } from "./webhook-client.js";
 import type { EventSink } from "../events/operator-event.js";
@@ -36,6 +37,16 @@ export interface LaneOptions {
   readonly observer?: AttemptObserver | undefined;
   /** Operator events: the breaker opening and closing. */
   readonly events?: EventSink | undefined;
+  /** Set only while tracing is on. */
+  readonly tracer?: AttemptTracer | undefined;
+}
+
+/** How an attempt was decided: its webhook-id, its decision and the outcome behind it. */
+interface Attempted {
+  readonly id: string;
+  readonly decision: Decision;
+  /** Undefined when no request was made: the breaker opened since the message was taken. */
+  readonly outcome?: DeliveryOutcome;
 }
 
 /**
@@ -75,7 +86,7 @@ function describe(error: unknown): string {
 }
 
 export function createLane(options: LaneOptions): Lane {
-  const { target, breaker, settlement, observer } = options;
+  const { target, breaker, settlement, observer, tracer } = options;
   const { account, origin, policy } = target;
   const log = options.logger;
   const held = createHeldMessages(options.ackWaitMs);
@@ -100,17 +111,16 @@ export function createLane(options: LaneOptions): Lane {
   async function attempt(
     item: InboundMessage,
     client: WebhookClient,
-  ): Promise<{ readonly id: string; readonly decision: Decision }> {
+    trace: readonly string[] | undefined,
+  ): Promise<Attempted> {
     const { msg } = item;
     if (msg.data.length > target.maxMessageBytes) {
       const error = `${msg.data.length} bytes, over delivery.max_message_bytes (${target.maxMessageBytes})`;
-      const decision = decide(policy, {
-        outcome: { kind: "too_large", error },
-        attempt: msg.info.deliveryCount,
-      });
-      return { id: messageWebhookId(target, msg), decision };
+      const outcome: DeliveryOutcome = { kind: "too_large", error };
+      const decision = decide(policy, { outcome, attempt: msg.info.deliveryCount });
+      return { id: messageWebhookId(target, msg), decision, outcome };
     }
-    const prepared = prepareRequest(target, msg);
+    const prepared = prepareRequest(target, msg, Date.now(), trace);
     const { id } = prepared;
     let outcome: DeliveryOutcome;
     if (!prepared.ok) {
@@ -160,7 +170,7 @@ export function createLane(options: LaneOptions): Lane {
         "delivery failed, will retry",
       );
     }
-    return { id, decision };
+    return { id, decision, outcome };
   }
 
   /**
@@ -211,28 +221,31 @@ export function createLane(options: LaneOptions): Lane {
       inflight++;
       limiter?.take();
       const { msg } = item;
+      const span = tracer?.start(target, msg);
+      let attempted: Attempted | undefined;
+      let result: SettleResult | undefined;
       try {
-        let settled: { readonly id: string; readonly decision: Decision };
         try {
-          settled = await attempt(item, client);
+          attempted = await attempt(item, client, span?.headers);
         } catch (error) {
           // A bug, not the receiver's doing: decided like an error before the request left, so
           // it is dead-lettered rather than retried forever.
           log.error({ err: error, sequence: msg.seq }, "delivery failed unexpectedly");
-          const decision = decide(policy, {
-            outcome: { kind: "invalid_request", error: describe(error) },
-            attempt: msg.info.deliveryCount,
-          });
-          settled = { id: messageWebhookId(target, msg), decision };
+          const outcome: DeliveryOutcome = { kind: "invalid_request", error: describe(error) };
+          const decision = decide(policy, { outcome, attempt: msg.info.deliveryCount });
+          attempted = { id: messageWebhookId(target, msg), decision, outcome };
         }
-        await settlement.settle(msg, settled.id, settled.decision);
-        if (settled.decision.action === "disable" && !disabling.signal.aborted) {
-          disabling.abort(`the receiver answered ${settled.decision.status} Gone to ${origin}`);
+        result = await settlement.settle(msg, attempted.id, attempted.decision);
+        if (attempted.decision.action === "disable" && !disabling.signal.aborted) {
+          disabling.abort(`the receiver answered ${attempted.decision.status} Gone to ${origin}`);
         }
       } catch (error) {
         log.error({ err: error, sequence: msg.seq }, "settling a delivery failed unexpectedly");
         settlement.handBack(msg, 1_000);
       } finally {
+        if (span !== undefined && attempted !== undefined) {
+          span.end({ outcome: attempted.outcome, decision: attempted.decision, settled: result });
+        }
         finished(item);
       }
     },

@@ -14,11 +14,15 @@ export type PreparedRequest =
     }
   | { readonly ok: false; readonly id: string; readonly error: string };
 
-/** Builds the body and every header of SPEC section 4 for one attempt of one message. */
+/**
+ * Builds the body and every header of SPEC section 4 for one attempt of one message. `trace`, when
+ * tracing is on, replaces the message's own trace headers with ones naming the attempt's span.
+ */
 export function prepareRequest(
   target: DeliveryTarget,
   msg: Pick<JsMsg, "data" | "subject" | "seq" | "headers" | "timestampNanos" | "info">,
   nowMs: number = Date.now(),
+  trace?: readonly string[],
 ): PreparedRequest {
   const id = messageWebhookId(target, msg);
   const built = buildBody(msg, target, id);
@@ -39,6 +43,7 @@ export function prepareRequest(
   if (target.signer !== undefined) {
     headers.push("webhook-signature", target.signer.sign(id, timestamp, built.body));
   }
-  if (msg.headers !== undefined) headers.push(...traceHeaders(msg.headers));
+  if (trace !== undefined) headers.push(...trace);
+  else if (msg.headers !== undefined) headers.push(...traceHeaders(msg.headers));
   return { ok: true, id, headers, body: built.body };
 }
