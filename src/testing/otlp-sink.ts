@@ -29,6 +29,14 @@ export interface OtlpSink {
   close(): Promise<void>;
 }
 
+export interface OtlpSinkOptions {
+  /**
+   * `accept` (the default) answers 200 and keeps the spans; `fail` answers 500, which exporters
+   * do not retry; `hang` reads the request and never answers, as a collector that is stuck.
+   */
+  readonly mode?: "accept" | "fail" | "hang";
+}
+
 /** Export requests are small batches; a larger one is refused rather than held. */
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -104,7 +112,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-export async function startOtlpSink(): Promise<OtlpSink> {
+export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<OtlpSink> {
+  const mode = options.mode ?? "accept";
   const spans: ExportedSpan[] = [];
   let requests = 0;
   const sockets = new Set<Socket>();
@@ -115,6 +124,11 @@ export async function startOtlpSink(): Promise<OtlpSink> {
         return;
       }
       requests++;
+      if (mode === "hang") return;
+      if (mode === "fail") {
+        res.writeHead(500).end();
+        return;
+      }
       const json = (req.headers["content-type"] ?? "").startsWith("application/json");
       try {
         if (json) spans.push(...decode(body));

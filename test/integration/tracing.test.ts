@@ -78,6 +78,23 @@ describe("tracing", () => {
 
   const requestsFor = (subject: string): RecordedRequest[] =>
     receiver.requests.filter((r) => r.headers["streamhook-subject"] === subject);
+  const delivered = (subject: string, count: number): Promise<unknown> =>
+    receiver.waitFor(() => requestsFor(subject).length >= count, {
+      timeoutMs: 20_000,
+      message: `${count} of ${subject} delivered`,
+    });
+  /** A collector of the test's own, closed after `body`. */
+  const withSink = async (
+    mode: "fail" | "hang",
+    body: (sink: OtlpSink) => Promise<void>,
+  ): Promise<void> => {
+    const own = await startOtlpSink({ mode });
+    try {
+      await body(own);
+    } finally {
+      await own.close();
+    }
+  };
   const spansOf = (id: string | undefined): ExportedSpan[] =>
     sink.spans.filter((s) => s.attributes["messaging.message.id"] === id);
 
@@ -97,10 +114,8 @@ describe("tracing", () => {
     await acme.js.publish("ev.traced", JSON.stringify({ kind: "retry" }), { headers: traced });
     await acme.js.publish("ev.plain", JSON.stringify({ kind: "plain" }));
 
-    await receiver.waitFor(
-      () => requestsFor("ev.traced").length >= 2 && requestsFor("ev.plain").length >= 1,
-      { timeoutMs: 20_000, message: "two attempts of the traced message, one of the other" },
-    );
+    await delivered("ev.traced", 2);
+    await delivered("ev.plain", 1);
     const attempts = requestsFor("ev.traced");
     const id = attempts[0]?.headers["webhook-id"];
     const plainId = requestsFor("ev.plain")[0]?.headers["webhook-id"];
@@ -166,17 +181,58 @@ describe("tracing", () => {
       OTEL_BSP_SCHEDULE_DELAY: "600000",
     });
     await acme.js.publish("ev.flushed", JSON.stringify({ kind: "flushed" }));
-    const [request] = await receiver.waitFor(() => requestsFor("ev.flushed").length >= 1, {
-      timeoutMs: 20_000,
-      message: "the message delivered",
-    });
-    assert.ok(request);
+    await delivered("ev.flushed", 1);
     const id = requestsFor("ev.flushed")[0]?.headers["webhook-id"];
     assert.equal(spansOf(id).length, 0, "exported before the shutdown");
     await stop(run);
     const [span] = spansOf(id);
     assert.equal(span?.attributes["streamhook.outcome"], "acked");
     assert.equal(span.serviceName, "streamhook");
+  });
+
+  test("a failing collector is logged once a minute and never affects a delivery", async () => {
+    await withSink("fail", async (failing) => {
+      const run = daemon({
+        OTEL_EXPORTER_OTLP_ENDPOINT: failing.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "20",
+      });
+      for (let i = 1; i <= 4; i++) {
+        // One batch, and one failed export, per message.
+        await acme.js.publish("ev.failing", JSON.stringify({ i }));
+        await delivered("ev.failing", i);
+        await waitUntil(() => failing.requests >= i, {
+          timeoutMs: 20_000,
+          message: `export ${i} refused`,
+        });
+      }
+      await stop(run);
+      const reported = run
+        .stdout()
+        .split("\n")
+        .filter((line) => line.includes("exporting spans failed"));
+      assert.equal(reported.length, 1, run.stdout());
+    });
+  });
+
+  test("a collector that never answers holds up the exit by the flush timeout at most", async () => {
+    await withSink("hang", async (stuck) => {
+      const run = daemon({
+        OTEL_EXPORTER_OTLP_ENDPOINT: stuck.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: "600000",
+      });
+      await acme.js.publish("ev.stuck", JSON.stringify({ kind: "stuck" }));
+      await delivered("ev.stuck", 1);
+      const started = Date.now();
+      run.child.kill("SIGTERM");
+      // The flush gives up after 5 s and is reported with the shutdown's other failures.
+      assert.equal(await run.exit, 1, run.stderr());
+      const took = Date.now() - started;
+      assert.ok(took < 15_000, `exited ${took} ms after SIGTERM`);
+      assert.equal(stuck.requests, 1);
+      assert.match(run.stdout(), /"step":"flush traces"/);
+      assert.match(run.stdout(), /not exported within 5000 ms/);
+    });
   });
 
   test("off: no OTEL variables, or an exporter of none, sends nothing to a collector", async () => {
@@ -205,10 +261,7 @@ describe("tracing", () => {
       for (let i = 0; i < 5; i++) {
         await acme.js.publish(subject, JSON.stringify({ i }), { headers: traced });
       }
-      await receiver.waitFor(() => requestsFor(subject).length >= 5, {
-        timeoutMs: 20_000,
-        message: `5 messages delivered with ${JSON.stringify(otel)}`,
-      });
+      await delivered(subject, 5);
       await stop(run);
       assert.doesNotMatch(run.stdout(), /tracing on/);
       // The message's own traceparent is passed on untouched, as before tracing existed.
