@@ -10,6 +10,8 @@ export interface Context {
   readonly profileDir: string | undefined;
   /** Another build's CLI that stands in for the baseline (see Options.against). */
   readonly against: string | undefined;
+  /** The OTLP collector streamhook exports its spans to when `--set tracing=1`. */
+  readonly otlpEndpoint: string | undefined;
   log(message: string): void;
 }
 
@@ -21,7 +23,9 @@ export function startPipeline(
   context: Context,
 ): Promise<Pipeline> {
   const profile = context.profileDir !== undefined && { profileDir: context.profileDir };
-  if (name === "streamhook") return startDaemon({ ...options, ...profile });
+  // Only streamhook traces: with --against, the other build runs as it ships, tracing off.
+  const otlp = context.otlpEndpoint !== undefined && { otlpEndpoint: context.otlpEndpoint };
+  if (name === "streamhook") return startDaemon({ ...options, ...profile, ...otlp });
   if (context.against === undefined) return startBaseline(options, context.profileDir);
   return startDaemon({ ...options, ...profile, cli: context.against, as: "baseline" });
 }

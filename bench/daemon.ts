@@ -16,6 +16,8 @@ export interface DaemonOptions extends PipelineOptions {
   readonly cli?: string;
   /** The name it is measured under: "baseline" when another build stands in for it. */
   readonly as?: Pipeline["name"];
+  /** An OTLP/HTTP collector: tracing on, exporting there. Off when undefined. */
+  readonly otlpEndpoint?: string;
 }
 
 interface Readiness {
@@ -33,11 +35,20 @@ async function readiness(port: number): Promise<Readiness> {
   }
 }
 
-/** The environment of section 2 of the contract, and nothing inherited that could override it. */
+/**
+ * The environment of section 2 of the contract, and nothing inherited that could override it:
+ * neither STREAMHOOK_* nor OTEL_* variables of the shell the bench runs in.
+ */
 function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("STREAMHOOK_")),
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith("STREAMHOOK_") && !key.startsWith("OTEL_"),
+    ),
   );
+  const tracing = options.otlpEndpoint !== undefined && {
+    OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint,
+    OTEL_SERVICE_NAME: "streamhook-bench",
+  };
   return {
     ...inherited,
     STREAMHOOK_NATS_SERVERS: options.natsUrl,
@@ -52,6 +63,7 @@ function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
     STREAMHOOK_DELIVERY_PULL_BATCH: String(PULL_BATCH),
     STREAMHOOK_HTTP_LISTEN: `127.0.0.1:${port}`,
     STREAMHOOK_LOG_LEVEL: "warn",
+    ...tracing,
   };
 }
 

@@ -28,6 +28,11 @@ export interface Sizes {
    * do (the stamp must then remove it): 0 nowhere, 1 first, 2 in the middle, 3 last.
    */
   readonly drainTenantField: number;
+  /**
+   * 1: streamhook runs with tracing on, exporting a span per attempt (http/protobuf, the SDK's
+   * default batching) to a collector on loopback in the bench's process; 0: off, as it ships.
+   */
+  readonly tracing: number;
   readonly latencyRates: readonly number[];
   readonly latencyWarmupMs: number;
   readonly latencyMs: number;
@@ -49,6 +54,7 @@ const FULL: Sizes = {
   drainRounds: 4,
   drainMessageBytes: 512,
   drainTenantField: 0,
+  tracing: 0,
   latencyRates: [1_000, 5_000],
   latencyWarmupMs: 2_000,
   latencyMs: 15_000,
@@ -69,6 +75,7 @@ const SMOKE: Sizes = {
   drainRounds: 1,
   drainMessageBytes: 512,
   drainTenantField: 0,
+  tracing: 0,
   latencyRates: [200, 1_000],
   latencyWarmupMs: 300,
   latencyMs: 1_500,

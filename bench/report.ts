@@ -34,7 +34,8 @@ function drainTable(r: Results): Table | undefined {
   return {
     title:
       `Drain: ${int(first?.messages ?? 0)} messages of ${int(r.sizes.drainMessageBytes)} B ` +
-      `${payloadShape(r.sizes.drainTenantField)} already in the stream (msg/s)`,
+      `${payloadShape(r.sizes.drainTenantField)} already in the stream (msg/s)` +
+      (r.sizes.tracing === 1 ? ", streamhook with tracing on" : ""),
     headers: ["", "streamhook", "baseline", "streamhook / baseline"],
     rows,
     note:
