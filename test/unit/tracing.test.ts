@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { sep } from "node:path";
 import { describe, test } from "node:test";
+import { pino } from "pino";
 import { ConfigError } from "../../src/config/errors.js";
-import { tracingSettings } from "../../src/observability/tracing.js";
+import { startTracing, tracingSettings } from "../../src/observability/tracing.js";
 
 describe("tracingSettings", () => {
   const enabled = (env: Record<string, string>): boolean => tracingSettings(env).enabled;
@@ -90,4 +93,23 @@ describe("tracingSettings", () => {
     );
     assert.equal(enabled({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }), false);
   });
+});
+
+// This file imports nothing of OpenTelemetry itself, and node:test runs each file in a process of
+// its own. The SDK's packages are CommonJS, so whatever was loaded is in the require cache.
+test("startTracing: off loads no OpenTelemetry module at all; on loads the SDK", async () => {
+  const loaded = (): string[] =>
+    Object.keys(createRequire(import.meta.url).cache).filter((path) =>
+      path.includes(`${sep}@opentelemetry${sep}`),
+    );
+  const logger = pino({ level: "silent" });
+  assert.equal(await startTracing({ env: {}, logger }), undefined);
+  assert.equal(await startTracing({ env: { OTEL_TRACES_EXPORTER: "none" }, logger }), undefined);
+  assert.deepEqual(loaded(), []);
+
+  const tracing = await startTracing({ env: { OTEL_TRACES_EXPORTER: "otlp" }, logger });
+  assert.ok(tracing);
+  assert.ok(loaded().length > 0);
+  // Nothing was traced, so nothing is sent; a second call is the first one's promise.
+  await Promise.all([tracing.shutdown(), tracing.shutdown()]);
 });
