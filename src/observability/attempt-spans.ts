@@ -5,11 +5,13 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type Exception,
+  type Span,
   type TextMapGetter,
   type TextMapSetter,
   type Tracer,
 } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { globalErrorHandler, W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -18,7 +20,7 @@ import {
   ATTR_SERVER_PORT,
 } from "@opentelemetry/semantic-conventions";
 import { bareHost } from "../delivery/allowed-hosts.js";
-import type { AttemptReport, AttemptTracer } from "../delivery/attempt-tracer.js";
+import type { AttemptReport, AttemptSpan, AttemptTracer } from "../delivery/attempt-tracer.js";
 import { subjectHeader, traceHeaders } from "../delivery/header-values.js";
 import type { DeliveryTarget } from "../delivery/target.js";
 import { webhookId } from "../delivery/webhook-id.js";
@@ -70,6 +72,39 @@ function errorType(report: AttemptReport): string {
   return outcome.kind === "response" ? String(outcome.status) : outcome.kind;
 }
 
+/** Records how the attempt was decided, and ends its span. */
+function finish(span: Span, report: AttemptReport): void {
+  const { outcome, decision } = report;
+  const settled = report.settled ?? "nacked";
+  if (outcome?.kind === "response") {
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.status);
+  }
+  span.setAttribute(ATTR_OUTCOME, settled);
+  if (decision.action === "dead_letter") {
+    span.setAttribute(ATTR_DEAD_LETTER_REASON, decision.reason);
+  }
+  if (settled !== "acked") {
+    const type = errorType(report);
+    span.setAttribute(ATTR_ERROR_TYPE, type);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+  }
+  span.end();
+}
+
+/**
+ * The OpenTelemetry API promises never to throw. Should it ever, the delivery goes on untraced
+ * (with the message's own trace headers) and the error is logged with the export failures: a
+ * delivery must never fail because of its span.
+ */
+function guarded<T>(traced: () => T, untraced: () => T): T {
+  try {
+    return traced();
+  } catch (error) {
+    globalErrorHandler(error as Exception);
+    return untraced();
+  }
+}
+
 /**
  * One span per delivery attempt, of kind CLIENT: the span covers one outgoing HTTP request whose
  * answer decides it, and the receiver's SERVER span becomes its child, as the HTTP conventions
@@ -100,46 +135,44 @@ export function createAttemptTracer(tracer: Tracer): AttemptTracer {
     return attributes;
   };
 
+  function start(...[target, msg]: Parameters<AttemptTracer["start"]>): AttemptSpan {
+    const incoming = traceHeaders(msg.headers);
+    const parent =
+      incoming.length === 0 ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, incoming, getter);
+    const span = tracer.startSpan(
+      SPAN_NAME,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          ...targetAttributes(target),
+          [ATTR_MESSAGING_DESTINATION_NAME]: subjectHeader(msg.subject),
+          [ATTR_MESSAGING_MESSAGE_ID]: webhookId(target.idPrefix, msg.seq),
+          [ATTR_ATTEMPT]: msg.info.deliveryCount,
+        },
+      },
+      parent,
+    );
+    const headers: string[] = [];
+    propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, setter);
+    return {
+      headers,
+      end(report) {
+        guarded(
+          () => {
+            finish(span, report);
+          },
+          () => undefined,
+        );
+      },
+    };
+  }
+
   return {
     start(target, msg) {
-      const incoming = traceHeaders(msg.headers);
-      const parent =
-        incoming.length === 0 ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, incoming, getter);
-      const span = tracer.startSpan(
-        SPAN_NAME,
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            ...targetAttributes(target),
-            [ATTR_MESSAGING_DESTINATION_NAME]: subjectHeader(msg.subject),
-            [ATTR_MESSAGING_MESSAGE_ID]: webhookId(target.idPrefix, msg.seq),
-            [ATTR_ATTEMPT]: msg.info.deliveryCount,
-          },
-        },
-        parent,
+      return guarded(
+        () => start(target, msg),
+        () => ({ headers: traceHeaders(msg.headers), end: () => undefined }),
       );
-      const headers: string[] = [];
-      propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, setter);
-      return {
-        headers,
-        end(report) {
-          const { outcome, decision } = report;
-          const settled = report.settled ?? "nacked";
-          if (outcome?.kind === "response") {
-            span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.status);
-          }
-          span.setAttribute(ATTR_OUTCOME, settled);
-          if (decision.action === "dead_letter") {
-            span.setAttribute(ATTR_DEAD_LETTER_REASON, decision.reason);
-          }
-          if (settled !== "acked") {
-            const type = errorType(report);
-            span.setAttribute(ATTR_ERROR_TYPE, type);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: type });
-          }
-          span.end();
-        },
-      };
     },
   };
 }

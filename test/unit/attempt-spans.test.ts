@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -157,5 +157,17 @@ describe("attempt spans", () => {
     assert.equal(names.filter((name) => name === "traceparent").length, 1);
     assert.equal(parts(req.headers).spanId, parts(span.headers).spanId);
     assert.notEqual(parts(req.headers).spanId, PARENT_ID);
+  });
+
+  test("a tracer that throws leaves the delivery untraced, with the message's own headers", () => {
+    const broken = {
+      startSpan: () => {
+        throw new Error("broken tracer");
+      },
+    } as unknown as Tracer;
+    const traceparent = `00-${TRACE_ID}-${PARENT_ID}-01`;
+    const span = createAttemptTracer(broken).start(target(), message({ traceparent }));
+    assert.deepEqual(span.headers, ["traceparent", traceparent]);
+    span.end({ outcome: undefined, decision: { action: "ack" }, settled: "acked" });
   });
 });
