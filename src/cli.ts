@@ -49,6 +49,8 @@ Options:
 
 Configuration comes from built-in defaults, the YAML file, STREAMHOOK_* environment
 variables and these flags, the later winning. See the README for every key.
+Tracing is configured by the standard OTEL_* variables alone: it is on when
+OTEL_EXPORTER_OTLP_ENDPOINT is set or OTEL_TRACES_EXPORTER=otlp (README, Tracing).
 
 Exit codes: run: 0 after a graceful shutdown, 1 on an unexpected fatal error, 2 on an invalid
 configuration. check: 0 when every account is usable, 1 when one is not, 2 on an invalid

@@ -23,6 +23,8 @@ export interface OtlpSink {
   readonly endpoint: string;
   /** Every export request so far, of either protocol. */
   readonly requests: number;
+  /** The export requests in protobuf, which are counted but not decoded. */
+  readonly protobufRequests: number;
   /** The spans of the JSON requests so far. */
   readonly spans: readonly ExportedSpan[];
   /** Stops listening and drops every connection. */
@@ -116,6 +118,7 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
   const mode = options.mode ?? "accept";
   const spans: ExportedSpan[] = [];
   let requests = 0;
+  let protobufRequests = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     void readBody(req).then((body) => {
@@ -129,7 +132,9 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
         res.writeHead(500).end();
         return;
       }
-      const json = (req.headers["content-type"] ?? "").startsWith("application/json");
+      const type = req.headers["content-type"] ?? "";
+      const json = type.startsWith("application/json");
+      if (type.startsWith("application/x-protobuf")) protobufRequests++;
       try {
         if (json) spans.push(...decode(body));
       } catch {
@@ -158,6 +163,9 @@ export async function startOtlpSink(options: OtlpSinkOptions = {}): Promise<Otlp
     endpoint: `http://127.0.0.1:${port}`,
     get requests() {
       return requests;
+    },
+    get protobufRequests() {
+      return protobufRequests;
     },
     spans,
     async close() {

@@ -172,6 +172,24 @@ describe("tracing", () => {
     await stop(run);
   });
 
+  test("http/protobuf by default", async () => {
+    const before = sink.requests;
+    const protobufBefore = sink.protobufRequests;
+    const run = daemon({
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: "20",
+    });
+    await acme.js.publish("ev.protobuf", JSON.stringify({ kind: "protobuf" }));
+    await delivered("ev.protobuf", 1);
+    await waitUntil(() => sink.requests > before, {
+      timeoutMs: 20_000,
+      message: "an export request",
+    });
+    await stop(run);
+    assert.equal(sink.protobufRequests - protobufBefore, sink.requests - before);
+    assert.match(run.stdout(), /"protocol":"http\/protobuf"/);
+  });
+
   test("the spans still buffered are exported at shutdown", async () => {
     // Batches would leave only after ten minutes: the span can arrive only by the shutdown's flush.
     const run = daemon({
