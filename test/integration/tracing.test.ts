@@ -243,12 +243,12 @@ describe("tracing", () => {
       await delivered("ev.stuck", 1);
       const started = Date.now();
       run.child.kill("SIGTERM");
-      // The flush gives up after 5 s and is reported with the shutdown's other failures.
-      assert.equal(await run.exit, 1, run.stderr());
+      // The flush gives up after 5 s, says so, and the exit stays a clean one.
+      assert.equal(await run.exit, 0, run.stderr());
       const took = Date.now() - started;
       assert.ok(took < 15_000, `exited ${took} ms after SIGTERM`);
       assert.equal(stuck.requests, 1);
-      assert.match(run.stdout(), /"step":"flush traces"/);
+      assert.match(run.stdout(), /the last spans were not exported/);
       assert.match(run.stdout(), /not exported within 5000 ms/);
     });
   });
