@@ -93,7 +93,11 @@ async function finished(
   assert.equal(info.num_pending + info.num_ack_pending, 0);
   const pause = longestPause(env.receiver.requests, from);
   t.diagnostic(timeline.join("; "));
-  t.diagnostic(`longest pause in deliveries: ${String(pause.ms)} ms, from ${String(pause.at)} ms`);
+  const duplicates = env.receiver.requests.length - webhookIds(env.receiver.requests).size;
+  t.diagnostic(
+    `longest pause in deliveries: ${String(pause.ms)} ms, from ${String(pause.at)} ms; ` +
+      `${String(duplicates)} duplicates`,
+  );
   if (process.env.CLUSTER_TEST_LOG !== undefined) {
     writeFileSync(
       `${process.env.CLUSTER_TEST_LOG}-${t.name.slice(0, 12).replace(/\W/g, "_")}.log`,
