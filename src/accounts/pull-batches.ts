@@ -37,8 +37,16 @@ export interface PullBatchesOptions {
   /** Bytes of the largest message expected before any was seen (the stream's average). */
   readonly initialLargest: number;
   readonly maxPayload: number;
-  /** How long one pull request stays open at the server; heartbeats come every half of it. */
+  /** How long one pull request stays open at the server. */
   readonly expiresMs: number;
+  /**
+   * How often the server says an open pull request is still alive while messages flow or the
+   * cluster may be unsettled; two missed in a row end it, and the next one is asked for. This
+   * bounds how long a pull lost with a consumer leader that died unannounced goes unnoticed. A
+   * pull after one that expired empty keeps the client's default, half the expiry: idle
+   * accounts stay nearly free.
+   */
+  readonly busyHeartbeatMs: number;
   /**
    * The consumer's info, asked when pulls keep finding nobody to answer them. A short timeout:
    * a leaderless consumer times it out, and pulls wait meanwhile.
@@ -103,6 +111,8 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
   let current: ConsumerMessages | undefined;
   /** The pause after a failed pull request, while it lasts. */
   let pause: AbortController | undefined;
+  /** Whether the current pull request was ended by `renew()`. */
+  let renewed = false;
   let largest = options.initialLargest;
   // A function, not the variable, because TypeScript narrows `stopped` across awaits.
   const isStopped = (): boolean => stopped !== undefined;
@@ -132,13 +142,22 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
 
   async function forEach(take: TakeMessage): Promise<void> {
     let failed = false;
+    /**
+     * Whether the next pull asks for frequent heartbeats: after one that brought messages, and
+     * after one that ended early (an error, a renewal), when the cluster may be unsettled. Only a
+     * pull that expired empty lets them go back to the client's default.
+     */
+    let watchful = false;
     /** When the pulls began to find nobody answering, while they still do. */
     let unansweredSince: number | undefined;
     while (!isStopped()) {
       const batch = await consumer.fetch({
         ...batchOptions(options.size(), largest, options.maxPayload),
         expires: options.expiresMs,
+        ...(watchful && { idle_heartbeat: options.busyHeartbeatMs }),
       });
+      renewed = false;
+      let received = false;
       current = batch;
       // Stopped while the request was being made: nothing of it is wanted.
       if (isStopped()) batch.stop();
@@ -147,12 +166,15 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
         // Each message is taken by the pull loop before the next is asked for: while the loop
         // waits for room, what is still coming belongs to this one request, no more.
         for await (const msg of batch) {
+          received = true;
           if (msg.data.length > largest) largest = msg.data.length;
           const waiting = take(msg);
           if (waiting !== undefined) await waiting;
         }
         unansweredSince = undefined;
+        watchful = received || renewed;
       } catch (error) {
+        watchful = true;
         if (isStopped() || endsTheSession(error)) throw error;
         if (isNoResponders(error)) {
           // Asking the consumer's state takes a timeout while an election is under way, and
@@ -195,6 +217,7 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
       pause?.abort();
     },
     renew() {
+      renewed = true;
       current?.stop();
       pause?.abort();
     },

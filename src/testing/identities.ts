@@ -39,6 +39,8 @@ export interface UserOptions {
   readonly expires?: number;
   /** Expiry relative to now, in seconds. */
   readonly expiresInSeconds?: number;
+  /** Subjects the user may not subscribe to (the JWT's `sub.deny`). */
+  readonly denySubscribe?: readonly string[];
 }
 
 export interface AccountChanges {

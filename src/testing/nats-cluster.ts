@@ -6,7 +6,7 @@ import { chooseNatsBackend, systemProbe } from "./nats-backend.js";
 import { freePort } from "./free-port.js";
 import type { AccountIdentity, UserOptions } from "./identities.js";
 import { startWithTrust, type NatsServerHandle } from "./nats-server.js";
-import { createTrust } from "./trust.js";
+import { createTrust, type Trust } from "./trust.js";
 import { waitForMetaLeader } from "./cluster-readiness.js";
 
 export interface StartNatsClusterOptions {
@@ -37,12 +37,24 @@ export interface NatsClusterHandle {
 export async function startNatsCluster(
   options: StartNatsClusterOptions,
 ): Promise<NatsClusterHandle> {
-  const size = options.size ?? 3;
   const backend = await chooseNatsBackend(systemProbe());
   if (backend.kind !== "binary") {
     throw new Error("a test cluster needs a local nats-server binary (set NATS_SERVER_BIN)");
   }
   const trust = await createTrust(options.accounts, false);
+  // The ports are fixed before any member starts, so another process may take one first: a
+  // failed start is tried again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options, trust);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOn(options: StartNatsClusterOptions, trust: Trust): Promise<NatsClusterHandle> {
+  const size = options.size ?? 3;
   // Ports are chosen up front: every member's routes name the others'.
   const clientPorts: number[] = [];
   const routePorts: number[] = [];

@@ -185,7 +185,9 @@ export async function newUser(
     exp: expiry(options),
     ...(account.signingKey !== undefined && { signer: keyPair(account.signingKey.seed) }),
   };
-  const jwt = await encodeUser(name, user, accountKey, {}, encodeOptions);
+  const claims =
+    options.denySubscribe === undefined ? {} : { sub: { deny: [...options.denySubscribe] } };
+  const jwt = await encodeUser(name, user, accountKey, claims, encodeOptions);
   return {
     account: account.name,
     name,

@@ -9,10 +9,16 @@ import { pullBatches } from "../../src/accounts/pull-batches.js";
 type Answer = Error | readonly JsMsg[];
 
 /** A consumer whose pull requests end as `answers` say, in turn; the last one repeats. */
-function fakeConsumer(answers: readonly Answer[]): { consumer: Consumer; pulls: () => number } {
+function fakeConsumer(answers: readonly Answer[]): {
+  consumer: Consumer;
+  pulls: () => number;
+  heartbeats: (number | undefined)[];
+} {
   let pulls = 0;
+  const heartbeats: (number | undefined)[] = [];
   const consumer = {
-    fetch: () => {
+    fetch: (opts: { idle_heartbeat?: number }) => {
+      heartbeats.push(opts.idle_heartbeat);
       const answer = answers[Math.min(pulls, answers.length - 1)] ?? [];
       pulls++;
       const batch = {
@@ -25,10 +31,16 @@ function fakeConsumer(answers: readonly Answer[]): { consumer: Consumer; pulls: 
         status: () => [][Symbol.iterator](),
         stop: () => undefined,
       };
-      return Promise.resolve(batch as unknown as ConsumerMessages);
+      // A turn of the event loop per pull, as a real request takes: a loop of empty answers
+      // would otherwise never let anything else run.
+      return new Promise<ConsumerMessages>((resolve) => {
+        setImmediate(() => {
+          resolve(batch as unknown as ConsumerMessages);
+        });
+      });
     },
   };
-  return { consumer: consumer as unknown as Consumer, pulls: () => pulls };
+  return { consumer: consumer as unknown as Consumer, pulls: () => pulls, heartbeats };
 }
 
 const message = { data: new Uint8Array(10) } as unknown as JsMsg;
@@ -41,6 +53,7 @@ function loop(consumer: Consumer, consumerInfo: () => Promise<unknown>, confirmA
     initialLargest: 100,
     maxPayload: 1 << 20,
     expiresMs: 1_000,
+    busyHeartbeatMs: 500,
     consumerInfo,
     confirmAfterMs,
     logger: pino({ level: "silent" }),
@@ -99,4 +112,22 @@ test("a consumer deleted under an open pull ends the session at once", async () 
     /consumer deleted/,
   );
   assert.equal(pulls(), 1);
+});
+
+test("frequent heartbeats after a pull that brought messages or failed, the default after an empty one", async () => {
+  const answers: Answer[] = [[], [message], [], new Error("heartbeats missed"), [], []];
+  const { consumer, pulls, heartbeats } = fakeConsumer(answers);
+  const batches = loop(consumer, () => Promise.resolve({}), 0);
+  const done = batches.forEach(() => undefined);
+  while (pulls() < answers.length) await new Promise((resolve) => setImmediate(resolve));
+  batches.stop();
+  await done;
+  assert.deepEqual(heartbeats.slice(0, answers.length), [
+    undefined,
+    undefined,
+    500,
+    undefined,
+    500,
+    undefined,
+  ]);
 });
