@@ -6,7 +6,11 @@ import { setTimeout as delay } from "node:timers/promises";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { startNatsCluster, type NatsClusterHandle } from "../../src/testing/nats-cluster.js";
-import { provision, type NatsServerHandle } from "../../src/testing/nats-server.js";
+import {
+  provision,
+  type NatsServerHandle,
+  type UserOptions,
+} from "../../src/testing/nats-server.js";
 import { startReceiver, type RecordedRequest, type Script } from "../../src/testing/receiver.js";
 import type { AccountClient } from "../helpers/fixtures.js";
 import { tempDir } from "../helpers/fixtures.js";
@@ -16,6 +20,8 @@ export interface ClusterEnvOptions {
   readonly accounts: readonly string[];
   readonly ackWaitMs: number;
   readonly script?: Script;
+  /** How the daemon's users are issued, e.g. with subjects denied. */
+  readonly daemonUser?: UserOptions;
 }
 
 export interface ClusterEnv extends DaemonTargets {
@@ -50,7 +56,10 @@ export async function startClusterEnv(
         replicas: 3,
       },
     );
-    const creds = await cluster.createUserCreds(account, { name: `streamhook-${account}` });
+    const creds = await cluster.createUserCreds(account, {
+      name: `streamhook-${account}`,
+      ...options.daemonUser,
+    });
     writeAccountDir(accountsDir, account, creds);
   }
   const connectTo = async (account: string): Promise<AccountClient> => {

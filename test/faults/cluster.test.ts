@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { after, test, type TestContext } from "node:test";
-import type { NatsServerHandle } from "../../src/testing/nats-server.js";
+import type { NatsServerHandle, UserOptions } from "../../src/testing/nats-server.js";
 import {
   Cleanup,
   consumerInfo,
@@ -40,6 +40,8 @@ const CONCURRENCY = "4";
 const DOWN_MS = 5_000;
 const PARTITION_MS = 20_000;
 const PAUSE_LIMIT_MS = 10_000;
+/** Two or three heartbeat periods of 3 s, and the messages already held before them. */
+const HEARTBEAT_PAUSE_LIMIT_MS = 12_000;
 const DAEMON_CLIENT = "streamhook:acme";
 
 interface Running {
@@ -49,12 +51,13 @@ interface Running {
 }
 
 /** A cluster, a backlog of BACKLOG events, and a daemon that has begun delivering them. */
-async function deliveringBacklog(): Promise<Running> {
+async function deliveringBacklog(daemonUser?: UserOptions): Promise<Running> {
   const env = await startClusterEnv(
     {
       accounts: ["acme"],
       ackWaitMs: 10_000,
       script: () => ({ status: 200, delayMs: RECEIVER_DELAY_MS }),
+      ...(daemonUser !== undefined && { daemonUser }),
     },
     cleanup,
   );
@@ -164,22 +167,38 @@ test(
   },
 );
 
+/** The consumer's leader, on a member the daemon is not connected to, frozen for PARTITION_MS. */
+async function partitionedLeader(t: TestContext, daemonUser?: UserOptions): Promise<number> {
+  const running = await deliveringBacklog(daemonUser);
+  const { env, client } = running;
+  const target = await awayFromDaemon(env);
+  await moveLeader(client, env.cluster, "consumer", target);
+  const from = Date.now();
+  target.pause();
+  const timeline = [`0 ms: stopped ${target.serverName}, leading the consumer`];
+  await delay(PARTITION_MS);
+  target.resume();
+  await env.cluster.settled(60_000);
+  timeline.push(`${String(Date.now() - from)} ms: continued and settled`);
+  return finished(running, from, t, timeline);
+}
+
 test(
   "the consumer's leader cut off for 20 s (SIGSTOP) and back: nothing lost, deliveries go on",
   { timeout: 300_000 },
   async (t) => {
-    const running = await deliveringBacklog();
-    const { env, client } = running;
-    const target = await awayFromDaemon(env);
-    await moveLeader(client, env.cluster, "consumer", target);
-    const from = Date.now();
-    target.pause();
-    const timeline = [`0 ms: stopped ${target.serverName}, leading the consumer`];
-    await delay(PARTITION_MS);
-    target.resume();
-    await env.cluster.settled(60_000);
-    timeline.push(`${String(Date.now() - from)} ms: continued and settled`);
-    const pause = await finished(running, from, t, timeline);
+    const pause = await partitionedLeader(t);
     assert.ok(pause < PAUSE_LIMIT_MS, `deliveries paused for ${String(pause)} ms`);
+  },
+);
+
+test(
+  "without the leader election advisories, the heartbeats of a busy pull notice a lost leader",
+  { timeout: 300_000 },
+  async (t) => {
+    // The daemon's user may not see the announcement: only the pull's heartbeats (3 s while
+    // messages flow, two missed) tell it the request died with the leader.
+    const pause = await partitionedLeader(t, { denySubscribe: ["$JS.EVENT.ADVISORY.>"] });
+    assert.ok(pause < HEARTBEAT_PAUSE_LIMIT_MS, `deliveries paused for ${String(pause)} ms`);
   },
 );
