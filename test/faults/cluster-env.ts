@@ -46,21 +46,33 @@ export async function startClusterEnv(
   mkdirSync(accountsDir, { recursive: true });
   const natsServers = cluster.urls.join(",");
   for (const account of options.accounts) {
-    await provision(
-      { url: natsServers, creds: await cluster.createUserCreds(account) },
-      {
-        stream: STREAM,
-        subjects: ["events.>"],
-        consumer: CONSUMER,
-        ackWaitMs: options.ackWaitMs,
-        replicas: 3,
-      },
-    );
-    const creds = await cluster.createUserCreds(account, {
+    const creds = await cluster.createUserCreds(account);
+    // A member may not have enabled JetStream for the account yet, just after the cluster
+    // formed: asked again until it has.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await provision(
+          { url: natsServers, creds },
+          {
+            stream: STREAM,
+            subjects: ["events.>"],
+            consumer: CONSUMER,
+            ackWaitMs: options.ackWaitMs,
+            replicas: 3,
+          },
+        );
+        break;
+      } catch (error) {
+        const notYet = error instanceof Error && /JetStream not enabled/i.test(error.message);
+        if (!notYet || attempt >= 40) throw error;
+        await delay(250);
+      }
+    }
+    const daemonCreds = await cluster.createUserCreds(account, {
       name: `streamhook-${account}`,
       ...options.daemonUser,
     });
-    writeAccountDir(accountsDir, account, creds);
+    writeAccountDir(accountsDir, account, daemonCreds);
   }
   const connectTo = async (account: string): Promise<AccountClient> => {
     const creds = await cluster.createUserCreds(account, { name: `test-${account}` });
