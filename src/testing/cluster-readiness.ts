@@ -3,6 +3,7 @@
 // cluster's own recovery, not streamhook's.
 import { setTimeout as delay } from "node:timers/promises";
 import type { NatsServerHandle } from "./nats-server.js";
+import { getJson } from "./readiness.js";
 
 interface MetaCluster {
   readonly leader?: string;
@@ -10,14 +11,10 @@ interface MetaCluster {
 }
 
 async function metaClusterOf(node: NatsServerHandle): Promise<MetaCluster | undefined> {
-  try {
-    const response = await fetch(`${node.monitorUrl}/jsz`, { signal: AbortSignal.timeout(2_000) });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { meta_cluster?: MetaCluster };
-    return body.meta_cluster;
-  } catch {
-    return undefined; // Down, paused or still starting.
-  }
+  const jsz = await getJson(`${node.monitorUrl}/jsz`);
+  // Down, paused or still starting: no answer.
+  if (!jsz.ok) return undefined;
+  return (jsz.body as { meta_cluster?: MetaCluster } | undefined)?.meta_cluster;
 }
 
 /** Why the cluster is not settled yet, or undefined when it is. */
@@ -43,14 +40,7 @@ async function unsettled(nodes: readonly NatsServerHandle[]): Promise<string | u
 }
 
 async function healthy(node: NatsServerHandle): Promise<boolean> {
-  try {
-    const response = await fetch(`${node.monitorUrl}/healthz`, {
-      signal: AbortSignal.timeout(2_000),
-    });
-    return response.ok;
-  } catch {
-    return false;
-  }
+  return (await getJson(`${node.monitorUrl}/healthz`)).ok;
 }
 
 export async function waitForMetaLeader(

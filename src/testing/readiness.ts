@@ -14,7 +14,8 @@ export class NatsServerStartError extends Error {
   }
 }
 
-async function getJson(url: string): Promise<{ ok: boolean; body: unknown }> {
+/** A monitoring endpoint's answer; `ok` false when nothing listens yet or it did not answer. */
+export async function getJson(url: string): Promise<{ ok: boolean; body: unknown }> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
     const body: unknown = await response.json().catch(() => undefined);
