@@ -26,8 +26,11 @@ export interface ClusterEnvOptions {
 
 export interface ClusterEnv extends DaemonTargets {
   readonly cluster: NatsClusterHandle;
-  /** A new user's connection to `account`, to any member, closed at cleanup. */
-  connect(account: string): Promise<AccountClient>;
+  /**
+   * A new user's connection to `account`, to any member, or to one of `members` only, closed at
+   * cleanup.
+   */
+  connect(account: string, members?: readonly NatsServerHandle[]): Promise<AccountClient>;
 }
 
 export async function startClusterEnv(
@@ -74,10 +77,13 @@ export async function startClusterEnv(
     });
     writeAccountDir(accountsDir, account, daemonCreds);
   }
-  const connectTo = async (account: string): Promise<AccountClient> => {
+  const connectTo = async (
+    account: string,
+    members?: readonly NatsServerHandle[],
+  ): Promise<AccountClient> => {
     const creds = await cluster.createUserCreds(account, { name: `test-${account}` });
     const nc = await connect({
-      servers: [...cluster.urls],
+      servers: members === undefined ? [...cluster.urls] : members.map((member) => member.url),
       authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
       // The test's own connection must outlast every node's restart.
       maxReconnectAttempts: -1,
@@ -126,6 +132,48 @@ export interface Pause {
   readonly ms: number;
   /** When it began, in ms after `from`. */
   readonly at: number;
+}
+
+/** When the test saw each leader election of the consumer announced, in `Date.now()` ms. */
+export interface ConsumerElections {
+  readonly times: readonly number[];
+  stop(): void;
+}
+
+/**
+ * Records the cluster's announcements of a new consumer leader. How long an election takes is the
+ * cluster's business (its Raft timeouts, a split vote); the daemon answers for what follows it.
+ */
+export async function watchConsumerElections(client: AccountClient): Promise<ConsumerElections> {
+  const times: number[] = [];
+  const subscription = client.nc.subscribe(
+    `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${STREAM}.${CONSUMER}`,
+    {
+      callback: () => {
+        times.push(Date.now());
+      },
+    },
+  );
+  // Registered at the server before the fault begins.
+  await client.nc.flush();
+  return {
+    times,
+    stop: () => {
+      subscription.unsubscribe();
+    },
+  };
+}
+
+/** How long after `at` the receiver saw its next request, if it saw one. */
+export function nextDeliveryAfter(
+  requests: readonly RecordedRequest[],
+  at: number,
+): number | undefined {
+  let next: number | undefined;
+  for (const r of requests) {
+    if (r.receivedAt >= at && (next === undefined || r.receivedAt < next)) next = r.receivedAt;
+  }
+  return next === undefined ? undefined : next - at;
 }
 
 /**
