@@ -1,4 +1,5 @@
 import type { JsMsg } from "@nats-io/jetstream";
+import { MAX_PAYLOAD_NESTING, objectLayout } from "./json-members.js";
 
 export type BodyMode = "payload" | "envelope";
 
@@ -76,10 +77,11 @@ export function foldEquals(a: string, b: string): boolean {
   return true;
 }
 
-/** Whether the object has a member that a receiver could take for the tenant field. */
-function hasTenantMember(object: JsonObject, field: string): boolean {
-  for (const key in object) if (foldEquals(key, field)) return true;
-  return false;
+/** The names of the object's members that a receiver could take for the tenant field. */
+function tenantNames(object: JsonObject, field: string): string[] | undefined {
+  let names: string[] | undefined;
+  for (const key in object) if (foldEquals(key, field)) (names ??= []).push(key);
+  return names;
 }
 
 /** Sets `key` as an own member, even `__proto__`, whose assignment would set the prototype. */
@@ -122,27 +124,99 @@ function serialise(value: unknown): BodyResult {
 }
 
 const OPEN_BRACE = 0x7b;
-const COMMA = Buffer.from(",");
+const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
+const BACKSLASH = 0x5c;
+
+function bytesOf(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
 
 /**
- * The payload's own bytes with the tenant member inserted right after its opening brace, for an
- * object that does not have the field yet. Everything the sender wrote stays as it was: numbers
- * beyond double precision, escapes, key order. It also halves the cost of re-serialising.
+ * Whether the member name between the quotes at `open` and `close` is one of `names`. A name
+ * without escapes is its own UTF-8 bytes, so only a name of a candidate's length is decoded.
  */
-function withStampFirst(data: Uint8Array, object: JsonObject, member: Buffer): Buffer {
+function isOneOf(data: Buffer, open: number, close: number, names: readonly string[]): boolean {
+  for (let at = open + 1; at < close; at++) {
+    if (data[at] === BACKSLASH) {
+      const name = JSON.parse(data.toString("utf8", open, close + 1)) as string;
+      return names.includes(name);
+    }
+  }
+  const length = close - open - 1;
+  for (const name of names) {
+    if (Buffer.byteLength(name) === length && data.toString("utf8", open + 1, close) === name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A payload this short cannot nest deeper than the limit: every level takes an opening and a
+ * closing byte.
+ */
+const SHALLOW_BYTES = 2 * MAX_PAYLOAD_NESTING;
+
+/**
+ * The payload's own bytes with the account's member inserted first: every byte the sender wrote
+ * stays as it was (numbers beyond double precision, escapes, key order).
+ */
+function insertFirst(data: Buffer, member: Buffer): BodyResult {
+  if (data.length > SHALLOW_BYTES) {
+    const scanned = objectLayout(data);
+    if (!scanned.ok) return scanned;
+  }
   // JSON.parse accepted an object, so the first byte that is not whitespace is its brace.
   let brace = 0;
   while (data[brace] !== OPEN_BRACE) brace++;
-  const inside = data.subarray(brace + 1);
-  let empty = true;
-  for (const _ in object) {
-    empty = false;
-    break;
+  let next = brace + 1;
+  // Only whitespace can come before the first member or the closing brace.
+  while ((data[next] ?? CLOSE_BRACE) <= 0x20) next++;
+  const comma = data[next] === CLOSE_BRACE ? 0 : 1;
+  const body = Buffer.allocUnsafe(data.length + member.length + comma);
+  data.copy(body, 0, 0, brace + 1);
+  member.copy(body, brace + 1);
+  if (comma === 1) body[brace + 1 + member.length] = COMMA;
+  data.copy(body, brace + 1 + member.length + comma, brace + 1);
+  return { ok: true, body };
+}
+
+/**
+ * The account's member first, then every member of the payload but those a receiver could take
+ * for the tenant field (`names`, found in the parsed object), each with the bytes the sender
+ * wrote. Runs of kept members are copied whole.
+ */
+function replaceTenantMembers(data: Buffer, names: readonly string[], member: Buffer): BodyResult {
+  const scanned = objectLayout(data);
+  if (!scanned.ok) return scanned;
+  const { members } = scanned.layout;
+  // Kept runs as [start, end) pairs.
+  const runs: number[] = [];
+  let length = 2 + member.length;
+  for (let i = 0; i < members.length; i += 3) {
+    const start = members[i] ?? 0;
+    const end = members[i + 2] ?? 0;
+    if (isOneOf(data, start, members[i + 1] ?? 0, names)) continue;
+    const last = runs.length - 1;
+    // The previous member was kept too: extend its run over the separator between them.
+    if (last > 0 && i > 0 && runs[last] === members[i - 1]) {
+      length += end - (runs[last] ?? 0);
+      runs[last] = end;
+    } else {
+      length += 1 + end - start;
+      runs.push(start, end);
+    }
   }
-  const parts = [data.subarray(0, brace + 1), member];
-  if (!empty) parts.push(COMMA);
-  parts.push(inside);
-  return Buffer.concat(parts);
+  const body = Buffer.allocUnsafe(length);
+  body[0] = OPEN_BRACE;
+  let at = 1 + member.copy(body, 1);
+  for (let i = 0; i < runs.length; i += 2) {
+    body[at++] = COMMA;
+    at += data.copy(body, at, runs[i], runs[i + 1]);
+  }
+  body[at] = CLOSE_BRACE;
+  return { ok: true, body };
 }
 
 function headersOf(msg: MessageView): Record<string, string[]> {
@@ -170,18 +244,13 @@ export function buildBody(msg: MessageView, target: BodyTarget, id: string): Bod
     if (!isObject(object)) {
       return { ok: false, error: `payload is JSON but ${describe(object)}, not an object` };
     }
-    if (target.tenantStamp === undefined) {
-      return {
-        ok: true,
-        body: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength),
-      };
-    }
-    // A payload that names a tenant itself, in any case, is re-serialised without it; the others
-    // keep their bytes, with the account's member inserted.
-    if (target.tenantField === "__proto__" || hasTenantMember(object, target.tenantField)) {
-      return serialise(stamp(object, target));
-    }
-    return { ok: true, body: withStampFirst(msg.data, object, target.tenantStamp) };
+    const data = bytesOf(msg.data);
+    if (target.tenantStamp === undefined) return { ok: true, body: data };
+    // A payload naming the tenant itself, in any case, loses those members; payloads deeper
+    // than the nesting limit are refused either way, as they would be when re-serialised.
+    const names = tenantNames(object, target.tenantField);
+    if (names === undefined) return insertFirst(data, target.tenantStamp);
+    return replaceTenantMembers(data, names, target.tenantStamp);
   }
   const envelope: JsonObject = {
     id,

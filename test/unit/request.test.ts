@@ -169,14 +169,77 @@ describe("prepareRequest", () => {
     assert.equal(foldEquals("ss", "ß"), false, "no full folding: lengths differ");
   });
 
-  test("a payload too deep to re-serialise is malformed_payload, not an exception", () => {
-    const depth = 100_000;
-    const raw = `{"tenant_id":"x","a":${"[".repeat(depth)}${"]".repeat(depth)}}`;
-    const req = prepareRequest(target(), message(raw));
-    assert.ok(!req.ok);
-    assert.match(req.error, /cannot be re-serialised/);
+  test("a payload nested deeper than 1000 levels is malformed_payload, not an exception", () => {
+    const nested = (depth: number, tenant: boolean): string =>
+      `{${tenant ? '"tenant_id":"x",' : ""}"a":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
+    for (const tenant of [true, false]) {
+      const deepest = prepareRequest(target(), message(nested(1_000, tenant)));
+      assert.ok(deepest.ok, `1000 levels, tenant member ${String(tenant)}`);
+      assert.doesNotThrow(() => JSON.parse(deepest.body.toString()));
+      for (const depth of [1_001, 100_000]) {
+        const req = prepareRequest(target(), message(nested(depth, tenant)));
+        assert.ok(!req.ok, `${String(depth)} levels`);
+        assert.match(req.error, /nested deeper than 1000 levels/);
+      }
+    }
+    const raw = nested(100_000, true);
     const envelope = prepareRequest(target({ body: "envelope" }), message(raw));
     assert.equal(envelope.ok, false);
+  });
+
+  test("cutting the payload's tenant members keeps every other member's bytes", () => {
+    const cases: [string, string][] = [
+      [
+        '{ "big": 12345678901234567890, "tenant_id" : "evil" , "s": "caf\\u00e9" }',
+        '{"tenant_id":"tenant-acme","big": 12345678901234567890,"s": "caf\\u00e9"}',
+      ],
+      ['{"tenant_id":"evil"}', '{"tenant_id":"tenant-acme"}'],
+      [
+        '{"a":"}\\"{,","Tenant_ID":{"x":["]"]},"b":[1,{"c":"\\\\"}],"n":-1.5e3,"t":true}',
+        '{"tenant_id":"tenant-acme","a":"}\\"{,","b":[1,{"c":"\\\\"}],"n":-1.5e3,"t":true}',
+      ],
+      ['\n\t{"x":null,\r\n"tenant_id":1}\n', '{"tenant_id":"tenant-acme","x":null}'],
+      // A byte order mark: JSON.parse never sees it, and the stamped body does without it.
+      ['\uFEFF{"tenant_id":"evil","n":1}', '{"tenant_id":"tenant-acme","n":1}'],
+      ['\uFEFF{"n":1}', '\uFEFF{"tenant_id":"tenant-acme","n":1}'],
+    ];
+    for (const [raw, expected] of cases) {
+      const req = prepareRequest(target(), message(raw));
+      assert.ok(req.ok, raw);
+      assert.equal(req.body.toString(), expected);
+    }
+  });
+
+  test("stamping random objects: the account's member once, every other member as parsed", () => {
+    const random = (n: number): number => Math.floor(Math.random() * n);
+    const names = ["tenant_id", "TENANT_ID", "tenant\\u005fid", "Tenant_Id", "n", "x", '"q', "{"];
+    const leaf = (): unknown =>
+      [() => random(1e6) - 5e5, () => 's}]\\"\\\\', () => null, () => true, () => 1.5][
+        random(5)
+      ]?.();
+    const value = (depth: number): unknown => {
+      if (depth > 3 || random(3) === 0) return leaf();
+      if (random(2) === 0) return Array.from({ length: random(4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: random(4) }, () => [`k${random(9)}`, value(depth + 1)]),
+      );
+    };
+    for (let round = 0; round < 500; round++) {
+      const members = Array.from({ length: random(6) }, () => {
+        const name = names[random(names.length)] ?? "n";
+        return `${JSON.stringify(name).replace("\\\\u005f", "\\u005f")}:${JSON.stringify(value(1), null, random(2) * 2)}`;
+      });
+      const raw = `${" ".repeat(random(2))}{${members.join(random(2) === 0 ? "," : " ,\n ")}}`;
+      const parsed = JSON.parse(raw) as Record<string, unknown>;
+      const expected: Record<string, unknown> = { tenant_id: "tenant-acme" };
+      for (const [key, item] of Object.entries(parsed)) {
+        if (key.toLowerCase() !== "tenant_id") expected[key] = item;
+      }
+      const req = prepareRequest(target(), message(raw));
+      assert.ok(req.ok, raw);
+      assert.deepEqual(JSON.parse(req.body.toString()), expected, raw);
+      assert.equal(req.body.toString().match(/"tenant_id"/gi)?.length, 1, raw);
+    }
   });
 
   test("a tenant field named __proto__ becomes a field, not the prototype", () => {
