@@ -14,6 +14,14 @@ export type PreparedRequest =
     }
   | { readonly ok: false; readonly id: string; readonly error: string };
 
+/** The last `webhook-timestamp` written: it changes once a second, not once a message. */
+let lastTimestamp = { seconds: -1, text: "" };
+
+function timestampText(seconds: number): string {
+  if (seconds !== lastTimestamp.seconds) lastTimestamp = { seconds, text: String(seconds) };
+  return lastTimestamp.text;
+}
+
 /**
  * Builds the body and every header of SPEC section 4 for one attempt of one message. `trace`, when
  * tracing is on, replaces the message's own trace headers with ones naming the attempt's span.
@@ -28,18 +36,19 @@ export function prepareRequest(
   const built = buildBody(msg, target, id);
   if (!built.ok) return { ok: false, id, error: built.error };
   const timestamp = Math.floor(nowMs / 1000);
-  const headers = target.staticHeaderList.concat([
+  const headers = target.staticHeaderList.slice();
+  headers.push(
     "webhook-id",
     id,
     "webhook-timestamp",
-    String(timestamp),
+    timestampText(timestamp),
     "streamhook-subject",
     subjectHeader(msg.subject),
     "streamhook-sequence",
     String(msg.seq),
     "streamhook-attempt",
     String(msg.info.deliveryCount),
-  ]);
+  );
   if (target.signer !== undefined) {
     headers.push("webhook-signature", target.signer.sign(id, timestamp, built.body));
   }

@@ -43,16 +43,19 @@ export interface Signer {
 }
 
 export function createSigner(secret: string, previousSecret?: string): Signer {
-  const keys = [decodeSecret(secret)];
-  if (previousSecret !== undefined) keys.push(decodeSecret(previousSecret));
+  const key = decodeSecret(secret);
+  const signature = (k: Buffer, prefix: string, body: Buffer): string =>
+    `v1,${createHmac("sha256", k).update(prefix).update(body).digest("base64")}`;
+  if (previousSecret === undefined) {
+    return {
+      sign: (id, timestampSeconds, body) => signature(key, `${id}.${timestampSeconds}.`, body),
+    };
+  }
+  const previous = decodeSecret(previousSecret);
   return {
     sign(id, timestampSeconds, body) {
       const prefix = `${id}.${timestampSeconds}.`;
-      return keys
-        .map(
-          (key) => `v1,${createHmac("sha256", key).update(prefix).update(body).digest("base64")}`,
-        )
-        .join(" ");
+      return `${signature(key, prefix, body)} ${signature(previous, prefix, body)}`;
     },
   };
 }
