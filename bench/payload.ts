@@ -21,7 +21,7 @@ export function drainPayloadOf(bytes: number, tenantAt: number): (i: number) => 
   const place = TENANT_PLACES[tenantAt];
   if (place === undefined) throw new Error(`drainTenantField ${tenantAt}: expected 0 to 3`);
   const tenant = `"tenant_id":"publisher-says-so"`;
-  // "none" is the shape the run of record has always used.
+  // "none" is the shape of the runs of record before the tenant-first default.
   if (place === "none") return (i) => padded(`"i":${i}`, bytes);
   return (i) => {
     const fields = [`"i":${i}`, `"kind":"order.created"`, `"at":${1_700_000_000_000 + i}`];
