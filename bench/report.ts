@@ -9,6 +9,7 @@ import { evaluateTargets } from "./targets.js";
 const int = (n: number): string => Math.round(n).toLocaleString("en-US");
 const ms = (n: number): string => n.toFixed(2);
 const pct = (n: number | undefined): string => (n === undefined ? "-" : `${n.toFixed(1)}%`);
+const us = (n: number | undefined): string => (n === undefined ? "-" : n.toFixed(1));
 const mib = (n: number): string => `${n.toFixed(0)} MiB`;
 const ratio = (n: number): string => `${n.toFixed(2)}x`;
 
@@ -124,12 +125,16 @@ function cpuTable(r: Results): Table | undefined {
       pct(d.cpu[p][p]),
       pct(d.cpu[p]["nats-server"]),
       pct(d.cpu[p].receiver),
+      us(d.cpuPerMessageUs?.[p]),
     ]),
   );
   return {
     title: "CPU during the drain (% of one core, between first and last arrival)",
-    headers: ["run", "pipeline process", "nats-server", "receiver"],
+    headers: ["run", "pipeline process", "nats-server", "receiver", "µs per message"],
     rows,
+    note:
+      "µs per message: the pipeline process's CPU over its rate, per run, then the mean " +
+      "over the pipeline's runs.",
   };
 }
 
