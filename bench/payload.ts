@@ -13,6 +13,12 @@ function padded(fields: string, bytes = MESSAGE_BYTES): Uint8Array {
 /** Where a drain message has a `tenant_id` of its own (see Sizes.drainTenantField). */
 export const TENANT_PLACES = ["none", "first", "middle", "last"] as const;
 
+/** A drain payload's shape in a few words, as target names and tables give it. */
+export function shapeLabel(bytes: number, tenantAt: number): string {
+  const place = TENANT_PLACES[tenantAt] ?? "none";
+  return place === "none" ? `${bytes} B, no tenant_id` : `${bytes} B, tenant_id ${place}`;
+}
+
 /**
  * Drain messages of `bytes` bytes, counted by the receiver and never parsed, with a publisher's
  * own `tenant_id` at `tenantAt` (an index into TENANT_PLACES).

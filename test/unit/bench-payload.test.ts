@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { drainPayloadOf, TENANT_PLACES } from "../../bench/payload.js";
+import { drainPayloadOf, shapeLabel, TENANT_PLACES } from "../../bench/payload.js";
 
 test("bench drain payloads: JSON objects of the asked size, the tenant where asked", () => {
   const decoder = new TextDecoder();
@@ -19,4 +19,10 @@ test("bench drain payloads: JSON objects of the asked size, the tenant where ask
     });
   }
   assert.throws(() => drainPayloadOf(512, 4), /expected 0 to 3/);
+});
+
+test("bench drain payloads: a shape in a few words", () => {
+  assert.equal(shapeLabel(450, 1), "450 B, tenant_id first");
+  assert.equal(shapeLabel(4096, 3), "4096 B, tenant_id last");
+  assert.equal(shapeLabel(512, 0), "512 B, no tenant_id");
 });
