@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 export const SCENARIOS = [
   "drain",
   "drain-many",
+  "payloads",
   "latency",
   "idle",
   "fairness",
@@ -36,6 +37,10 @@ export interface Sizes {
    * default batching) to a collector on loopback in the bench's process; 0: off, as it ships.
    */
   readonly tracing: number;
+  /** Messages of each payload shape's one-account drain (the payloads scenario). */
+  readonly payloadMessages: number;
+  /** Runs of each pipeline per payload shape, in ABBA order as the drains. */
+  readonly payloadRounds: number;
   readonly latencyRates: readonly number[];
   readonly latencyWarmupMs: number;
   readonly latencyMs: number;
@@ -58,6 +63,8 @@ const FULL: Sizes = {
   drainMessageBytes: 450,
   drainTenantField: 1,
   tracing: 0,
+  payloadMessages: 50_000,
+  payloadRounds: 2,
   latencyRates: [1_000, 5_000],
   latencyWarmupMs: 2_000,
   latencyMs: 15_000,
@@ -79,6 +86,8 @@ const SMOKE: Sizes = {
   drainMessageBytes: 450,
   drainTenantField: 1,
   tracing: 0,
+  payloadMessages: 1_000,
+  payloadRounds: 1,
   latencyRates: [200, 1_000],
   latencyWarmupMs: 300,
   latencyMs: 1_500,

@@ -1,7 +1,8 @@
 // The tables of a run, from its results: the same figures on the terminal and in BENCHMARKS.md.
+import { cpuPerMessageRatio } from "./cpu-per-message.js";
 import type { Results } from "./results.js";
 import type { DrainResult } from "./scenarios/drain.js";
-import { TENANT_PLACES } from "./payload.js";
+import { shapeLabel, TENANT_PLACES } from "./payload.js";
 import { mean } from "./percentiles.js";
 import type { Table } from "./table.js";
 import { evaluateTargets } from "./targets.js";
@@ -138,6 +139,41 @@ function cpuTable(r: Results): Table | undefined {
   };
 }
 
+function payloadsTable(r: Results): Table | undefined {
+  const p = r.payloads;
+  if (p === undefined) return undefined;
+  const rows = p.shapes.map(({ bytes, tenantAt, drain: d }) => {
+    const cpuRatio = cpuPerMessageRatio(d.cpuPerMessageUs);
+    return [
+      shapeLabel(bytes, tenantAt),
+      int(d.streamhookRate),
+      int(d.baselineRate),
+      d.baselineRate > 0 ? ratio(d.ratio) : "-",
+      us(d.cpuPerMessageUs?.streamhook),
+      us(d.cpuPerMessageUs?.baseline),
+      cpuRatio === undefined ? "-" : ratio(cpuRatio),
+    ];
+  });
+  return {
+    title: `Payload shapes: one account, ${int(p.messages)} messages per shape`,
+    headers: [
+      "payload",
+      "streamhook msg/s",
+      "baseline msg/s",
+      "rate ratio",
+      "streamhook µs CPU/msg",
+      "baseline µs CPU/msg",
+      "CPU/msg ratio",
+    ],
+    rows,
+    note:
+      `Per shape, its own nats-server and backlog, ${p.rounds} run(s) per pipeline in ABBA ` +
+      "order; rate and CPU per message as in the drain tables, each ratio streamhook's over " +
+      "the baseline's. Not judged: the targets judge " +
+      `the drains (${shapeLabel(r.sizes.drainMessageBytes, r.sizes.drainTenantField)}).`,
+  };
+}
+
 function latencyTable(r: Results): Table | undefined {
   if (r.latency === undefined) return undefined;
   return {
@@ -225,6 +261,7 @@ export function tables(results: Results): Table[] {
     drainTable(results),
     drainRunsTable(results),
     cpuTable(results),
+    payloadsTable(results),
     latencyTable(results),
     idleTable(results),
     fairnessTable(results),

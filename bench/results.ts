@@ -5,6 +5,7 @@ import type { FairnessResult } from "./scenarios/fairness.js";
 import type { IdleResult } from "./scenarios/idle.js";
 import type { LatencyResult } from "./scenarios/latency.js";
 import type { MemoryResult } from "./scenarios/memory.js";
+import type { PayloadsResult } from "./scenarios/payloads.js";
 import type { Meta } from "./meta.js";
 import type { Sizes } from "./options.js";
 import { sanityProblems } from "./sanity.js";
@@ -14,6 +15,7 @@ export interface Results {
   readonly sizes: Sizes;
   drainOne?: DrainResult;
   drainMany?: DrainResult;
+  payloads?: PayloadsResult;
   latency?: LatencyResult;
   idle?: IdleResult;
   fairness?: FairnessResult;
@@ -28,6 +30,7 @@ export function allProblems(results: Results): string[] {
   const scenarios = [
     results.drainOne,
     results.drainMany,
+    results.payloads,
     results.latency,
     results.idle,
     results.fairness,

@@ -14,6 +14,7 @@ import { fairnessScenario } from "./scenarios/fairness.js";
 import { idleScenario } from "./scenarios/idle.js";
 import { latencyScenario } from "./scenarios/latency.js";
 import { memoryScenario } from "./scenarios/memory.js";
+import { payloadsScenario } from "./scenarios/payloads.js";
 import { renderText } from "./table.js";
 import { startOtlpSink } from "../src/testing/otlp-sink.js";
 
@@ -60,6 +61,9 @@ const scenarios: Record<ScenarioName, () => Promise<void>> = {
   "drain-many": async () => {
     if (bothDrains) return; // measured with the one-account drain
     results.drainMany = await drainScenario(options.sizes.drainAccounts, context);
+  },
+  payloads: async () => {
+    results.payloads = await payloadsScenario(context);
   },
   latency: async () => {
     results.latency = await latencyScenario(context);

@@ -1,6 +1,8 @@
 // The machinery check a smoke run exists for: every figure a scenario produced is a real
 // measurement (nonzero where zero means nothing was measured), whatever its size.
+import { shapeLabel } from "./payload.js";
 import type { Results } from "./results.js";
+import type { DrainResult } from "./scenarios/drain.js";
 
 export function sanityProblems(results: Results): string[] {
   const problems: string[] = [];
@@ -9,16 +11,21 @@ export function sanityProblems(results: Results): string[] {
       problems.push(`${what} is ${String(value)}, expected a positive measurement`);
     }
   };
-  for (const drain of [results.drainOne, results.drainMany]) {
-    if (drain === undefined) continue;
+  const checkDrain = (scope: string, drain: DrainResult): void => {
     for (const run of drain.runs) {
-      const label = `drain ${drain.accounts} account(s), ${run.pipeline} round ${run.round + 1}`;
+      const label = `${scope}, ${run.pipeline} round ${run.round + 1}`;
       positive(`${label}: rate`, run.rate);
       positive(`${label}: ${run.pipeline} CPU`, run.cpu[run.pipeline]);
       if (run.received !== drain.messages) {
         problems.push(`${label}: ${run.received} deliveries for ${drain.messages} messages`);
       }
     }
+  };
+  for (const drain of [results.drainOne, results.drainMany]) {
+    if (drain !== undefined) checkDrain(`drain ${drain.accounts} account(s)`, drain);
+  }
+  for (const shape of results.payloads?.shapes ?? []) {
+    checkDrain(`payloads ${shapeLabel(shape.bytes, shape.tenantAt)}`, shape.drain);
   }
   for (const run of results.latency?.runs ?? []) {
     const label = `latency ${run.pipeline} at ${run.rate}/s`;
