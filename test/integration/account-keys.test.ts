@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Webhook } from "standardwebhooks";
 import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
@@ -15,6 +13,7 @@ import {
   type AccountFixture,
 } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
+import { writeDaemonConfig } from "../helpers/daemon-config.js";
 
 const verifies = (key: string, request: RecordedRequest): boolean => {
   try {
@@ -41,20 +40,20 @@ describe("per-account signing keys", () => {
       await accountFixture(server, "acme", dir.path, resources),
       await accountFixture(server, "globex", dir.path, resources),
     ];
-    configFile = join(dir.path, "streamhook.yaml");
     const [acme, globex] = fixtures;
-    writeFileSync(
-      configFile,
-      [
-        `nats: { servers: ["${server.url}"] }`,
-        `webhook: { secret: "${secret}", allowed_networks: [127.0.0.0/8] }`,
-        "http: { listen: off }",
-        "accounts:",
-        `  - { name: acme, stream: EV, consumer: hook, tenant_id: acme, credentials_file: "${acme?.credsFile ?? ""}", webhook: { url: "${receivers.acme.url}" } }`,
-        `  - { name: globex, stream: EV, consumer: hook, tenant_id: globex, credentials_file: "${globex?.credsFile ?? ""}", webhook: { url: "${receivers.globex.url}" } }`,
-        "",
-      ].join("\n"),
-    );
+    const account = (name: "acme" | "globex", fixture: AccountFixture | undefined) => ({
+      name,
+      stream: "EV",
+      consumer: "hook",
+      tenant_id: name,
+      credentials_file: fixture?.credsFile ?? "",
+      webhook: { url: receivers[name].url },
+    });
+    configFile = writeDaemonConfig(dir.path, {
+      servers: [server.url],
+      webhook: { secret },
+      accounts: [account("acme", acme), account("globex", globex)],
+    });
   });
 
   after(async () => {

@@ -15,6 +15,7 @@ import {
   type AccountFixture,
 } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
+import { writeDaemonConfig } from "../helpers/daemon-config.js";
 
 const ACCOUNTS = ["acme", "beta", "gamma"] as const;
 type Account = (typeof ACCOUNTS)[number];
@@ -80,22 +81,17 @@ describe("dlq list and dlq replay", () => {
       await fixture.jsm.streams.add({ name: "DLQ", subjects: ["dlq.>"] });
       clients.set(account, fixture);
     }
-    configFile = join(dir.path, "streamhook.yaml");
-    writeFileSync(
-      configFile,
-      [
-        `nats: { servers: ["${server.url}"] }`,
-        `webhook: { url: "${receiver.url}", allowed_networks: [127.0.0.0/8] }`,
-        "http: { listen: off }",
-        'dlq: { subject: "dlq.{account}" }',
-        "accounts:",
-        ...ACCOUNTS.map(
-          (a) =>
-            `  - { name: ${a}, stream: EVENTS, consumer: hook, credentials_file: "${client(a).credsFile}" }`,
-        ),
-        "",
-      ].join("\n"),
-    );
+    configFile = writeDaemonConfig(dir.path, {
+      servers: [server.url],
+      webhook: { url: receiver.url },
+      more: { dlq: { subject: "dlq.{account}" } },
+      accounts: ACCOUNTS.map((a) => ({
+        name: a,
+        stream: "EVENTS",
+        consumer: "hook",
+        credentials_file: client(a).credsFile,
+      })),
+    });
     daemon = runDaemon({ STREAMHOOK_CONFIG: configFile }).daemon;
   });
 

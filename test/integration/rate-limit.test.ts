@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startNatsServer, type NatsServerHandle } from "../../src/testing/nats-server.js";
 import { startReceiver, type Receiver, type RecordedRequest } from "../../src/testing/receiver.js";
@@ -12,6 +10,7 @@ import {
   type AccountFixture,
 } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
+import { writeDaemonConfig } from "../helpers/daemon-config.js";
 
 const RATE = 20;
 const BACKLOG = 200;
@@ -43,19 +42,21 @@ describe("webhook.rate_limit", () => {
     const resources = { stream: "EV", subjects: ["ev.>"], consumer: "hook", ackWaitMs: 5_000 };
     acme = await accountFixture(server, "acme", dir.path, resources);
     globex = await accountFixture(server, "globex", dir.path, resources);
-    configFile = join(dir.path, "streamhook.yaml");
-    writeFileSync(
-      configFile,
-      [
-        `nats: { servers: ["${server.url}"] }`,
-        `webhook: { url: "${receiver.url}", allowed_networks: [127.0.0.0/8] }`,
-        "http: { listen: off }",
-        "accounts:",
-        `  - { name: acme, stream: EV, consumer: hook, tenant_id: acme, credentials_file: "${acme.credsFile}", webhook: { rate_limit: ${RATE} } }`,
-        `  - { name: globex, stream: EV, consumer: hook, tenant_id: globex, credentials_file: "${globex.credsFile}" }`,
-        "",
-      ].join("\n"),
-    );
+    const account = (fixture: AccountFixture, name: string) => ({
+      name,
+      stream: "EV",
+      consumer: "hook",
+      tenant_id: name,
+      credentials_file: fixture.credsFile,
+    });
+    configFile = writeDaemonConfig(dir.path, {
+      servers: [server.url],
+      webhook: { url: receiver.url },
+      accounts: [
+        { ...account(acme, "acme"), webhook: { rate_limit: RATE } },
+        account(globex, "globex"),
+      ],
+    });
   });
 
   after(async () => {
