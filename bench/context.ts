@@ -25,7 +25,9 @@ export function startPipeline(
   const profile = context.profileDir !== undefined && { profileDir: context.profileDir };
   // Only streamhook traces: with --against, the other build runs as it ships, tracing off.
   const otlp = context.otlpEndpoint !== undefined && { otlpEndpoint: context.otlpEndpoint };
-  if (name === "streamhook") return startDaemon({ ...options, ...profile, ...otlp });
+  // Likewise only streamhook goes unsigned with `--set signing=0`.
+  const unsigned = context.sizes.signing === 0 && { unsigned: true };
+  if (name === "streamhook") return startDaemon({ ...options, ...profile, ...otlp, ...unsigned });
   if (context.against === undefined) return startBaseline(options, context.profileDir);
   return startDaemon({ ...options, ...profile, cli: context.against, as: "baseline" });
 }

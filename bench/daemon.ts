@@ -18,6 +18,8 @@ export interface DaemonOptions extends PipelineOptions {
   readonly as?: Pipeline["name"];
   /** An OTLP/HTTP collector: tracing on, exporting there. Off when undefined. */
   readonly otlpEndpoint?: string;
+  /** No webhook secret: requests go out unsigned. */
+  readonly unsigned?: boolean;
 }
 
 interface Readiness {
@@ -54,7 +56,7 @@ function daemonEnv(options: DaemonOptions, port: number): NodeJS.ProcessEnv {
     STREAMHOOK_NATS_SERVERS: options.natsUrl,
     STREAMHOOK_ACCOUNTS_DIR: options.accountsDir,
     STREAMHOOK_WEBHOOK_URL: options.webhookUrl,
-    STREAMHOOK_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ...(options.unsigned !== true && { STREAMHOOK_WEBHOOK_SECRET: WEBHOOK_SECRET }),
     // The receiver runs on loopback, which the network policy refuses by default.
     STREAMHOOK_WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
     STREAMHOOK_WEBHOOK_MAX_CONNECTIONS: String(CONCURRENCY),

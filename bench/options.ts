@@ -37,6 +37,12 @@ export interface Sizes {
    * default batching) to a collector on loopback in the bench's process; 0: off, as it ships.
    */
   readonly tracing: number;
+  /**
+   * 0: streamhook (not the baseline) runs the drains and the latency scenario without a webhook
+   * secret, so no request is signed: what signing costs, side by side with `--against`; 1: signed,
+   * as it ships.
+   */
+  readonly signing: number;
   /** Messages of each payload shape's one-account drain (the payloads scenario). */
   readonly payloadMessages: number;
   /** Runs of each pipeline per payload shape, in ABBA order as the drains. */
@@ -63,6 +69,7 @@ const FULL: Sizes = {
   drainMessageBytes: 450,
   drainTenantField: 1,
   tracing: 0,
+  signing: 1,
   payloadMessages: 50_000,
   payloadRounds: 2,
   latencyRates: [1_000, 5_000],
@@ -86,6 +93,7 @@ const SMOKE: Sizes = {
   drainMessageBytes: 450,
   drainTenantField: 1,
   tracing: 0,
+  signing: 1,
   payloadMessages: 1_000,
   payloadRounds: 1,
   latencyRates: [200, 1_000],

@@ -37,7 +37,8 @@ function drainTable(r: Results): Table | undefined {
     title:
       `Drain: ${int(first?.messages ?? 0)} messages of ${int(r.sizes.drainMessageBytes)} B ` +
       `${payloadShape(r.sizes.drainTenantField)} already in the stream (msg/s)` +
-      (r.sizes.tracing === 1 ? ", streamhook with tracing on" : ""),
+      (r.sizes.tracing === 1 ? ", streamhook with tracing on" : "") +
+      (r.sizes.signing === 0 ? ", streamhook unsigned" : ""),
     headers: ["", "streamhook", "baseline", "streamhook / baseline"],
     rows,
     note:
