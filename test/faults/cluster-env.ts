@@ -50,8 +50,8 @@ export async function startClusterEnv(
   const natsServers = cluster.urls.join(",");
   for (const account of options.accounts) {
     const creds = await cluster.createUserCreds(account);
-    // A member may not have enabled JetStream for the account yet, just after the cluster
-    // formed: asked again until it has.
+    // Just after the cluster formed, a member may not have enabled JetStream for the account
+    // yet, or the meta leader may not count every peer for an R3 placement: asked again.
     for (let attempt = 1; ; attempt++) {
       try {
         await provision(
@@ -66,8 +66,10 @@ export async function startClusterEnv(
         );
         break;
       } catch (error) {
-        const notYet = error instanceof Error && /JetStream not enabled/i.test(error.message);
-        if (!notYet || attempt >= 40) throw error;
+        const notYet =
+          error instanceof Error &&
+          /JetStream not enabled|no suitable peers for placement/i.test(error.message);
+        if (!notYet || attempt >= 120) throw error;
         await delay(250);
       }
     }
@@ -134,32 +136,45 @@ export interface Pause {
   readonly at: number;
 }
 
-/** When the test saw each leader election of the consumer announced, in `Date.now()` ms. */
-export interface ConsumerElections {
+/** When the test saw each leader election announced, in `Date.now()` ms. */
+export interface LeaderElections {
+  /** The consumer's. */
   readonly times: readonly number[];
+  /** The consumer's and the stream's together, in the order seen. */
+  readonly any: readonly number[];
   stop(): void;
 }
 
 /**
- * Records the cluster's announcements of a new consumer leader. How long an election takes is the
- * cluster's business (its Raft timeouts, a split vote); the daemon answers for what follows it.
+ * Records the cluster's announcements of a new consumer or stream leader. How long an election
+ * takes is the cluster's business (its Raft timeouts, a split vote); the daemon answers for what
+ * follows it. A client whose member restarts misses what is announced while it reconnects.
  */
-export async function watchConsumerElections(client: AccountClient): Promise<ConsumerElections> {
+export async function watchLeaderElections(client: AccountClient): Promise<LeaderElections> {
   const times: number[] = [];
-  const subscription = client.nc.subscribe(
+  const any: number[] = [];
+  const consumer = client.nc.subscribe(
     `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${STREAM}.${CONSUMER}`,
     {
       callback: () => {
         times.push(Date.now());
+        any.push(Date.now());
       },
     },
   );
+  const stream = client.nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${STREAM}`, {
+    callback: () => {
+      any.push(Date.now());
+    },
+  });
   // Registered at the server before the fault begins.
   await client.nc.flush();
   return {
     times,
+    any,
     stop: () => {
-      subscription.unsubscribe();
+      consumer.unsubscribe();
+      stream.unsubscribe();
     },
   };
 }
