@@ -24,6 +24,7 @@ import {
   moveLeader,
   nodeOfClient,
   nextDeliveryAfter,
+  SETTLE_LIMIT_MS,
   startClusterEnv,
   watchLeaderElections,
   type LeaderElections,
@@ -171,7 +172,7 @@ test(
     // The fault lasts as long as a quick pod restart.
     await delay(DOWN_MS);
     await target.restart();
-    await env.cluster.settled(60_000);
+    await env.cluster.settled(SETTLE_LIMIT_MS);
     elections.stop();
     timeline.push(`${String(Date.now() - from)} ms: back and settled`);
     const pause = await finished(running, from, t, timeline);
@@ -247,7 +248,7 @@ async function partitionedLeader(
   timeline.push(`${String(electedAt - from)} ms: a new consumer leader announced`);
   await delay(Math.max(0, from + PARTITION_MS - Date.now()));
   target.resume();
-  await env.cluster.settled(60_000);
+  await env.cluster.settled(SETTLE_LIMIT_MS);
   elections.stop();
   timeline.push(`${String(Date.now() - from)} ms: continued and settled`);
   const pauseMs = (await finished(running, from, t, timeline)).ms;
