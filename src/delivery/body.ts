@@ -199,8 +199,9 @@ function replaceTenantMembers(data: Buffer, names: readonly string[], member: Bu
     const end = members[i + 2] ?? 0;
     if (isOneOf(data, start, members[i + 1] ?? 0, names)) continue;
     const last = runs.length - 1;
-    // The previous member was kept too: extend its run over the separator between them.
-    if (last > 0 && i > 0 && runs[last] === members[i - 1]) {
+    // The previous member was kept too (its run ends where it ended): extend that run over the
+    // separator between them.
+    if (last > 0 && runs[last] === members[i - 1]) {
       length += end - (runs[last] ?? 0);
       runs[last] = end;
     } else {
