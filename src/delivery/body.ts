@@ -1,5 +1,11 @@
 import type { JsMsg } from "@nats-io/jetstream";
-import { MAX_PAYLOAD_NESTING, objectLayout } from "./json-members.js";
+import {
+  MAX_PAYLOAD_NESTING,
+  objectLayout,
+  skipSpace,
+  skipSpaceBack,
+  valueEnd,
+} from "./json-members.js";
 
 export type BodyMode = "payload" | "envelope";
 
@@ -126,6 +132,7 @@ function serialise(value: unknown): BodyResult {
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 const BACKSLASH = 0x5c;
 
 function bytesOf(data: Uint8Array): Buffer {
@@ -188,27 +195,14 @@ function insertFirst(data: Buffer, member: Buffer): BodyResult {
  * wrote. Runs of kept members are copied whole.
  */
 function replaceTenantMembers(data: Buffer, names: readonly string[], member: Buffer): BodyResult {
-  const scanned = objectLayout(data);
-  if (!scanned.ok) return scanned;
-  const { members } = scanned.layout;
-  // Kept runs as [start, end) pairs.
-  const runs: number[] = [];
-  let length = 2 + member.length;
-  for (let i = 0; i < members.length; i += 3) {
-    const start = members[i] ?? 0;
-    const end = members[i + 2] ?? 0;
-    if (isOneOf(data, start, members[i + 1] ?? 0, names)) continue;
-    const last = runs.length - 1;
-    // The previous member was kept too (its run ends where it ended): extend that run over the
-    // separator between them.
-    if (last > 0 && runs[last] === members[i - 1]) {
-      length += end - (runs[last] ?? 0);
-      runs[last] = end;
-    } else {
-      length += 1 + end - start;
-      runs.push(start, end);
-    }
+  let runs = runsAroundLoneMember(data, names);
+  if (runs === undefined) {
+    const scanned = keptRuns(data, names);
+    if (!scanned.ok) return scanned;
+    runs = scanned.runs;
   }
+  let length = 2 + member.length;
+  for (let i = 0; i < runs.length; i += 2) length += 1 + (runs[i + 1] ?? 0) - (runs[i] ?? 0);
   const body = Buffer.allocUnsafe(length);
   body[0] = OPEN_BRACE;
   let at = 1 + member.copy(body, 1);
@@ -218,6 +212,67 @@ function replaceTenantMembers(data: Buffer, names: readonly string[], member: Bu
   }
   body[at] = CLOSE_BRACE;
   return { ok: true, body };
+}
+
+/** The kept members as `[start, end)` runs, from the layout of every member. */
+function keptRuns(
+  data: Buffer,
+  names: readonly string[],
+): { ok: true; runs: number[] } | { ok: false; error: string } {
+  const scanned = objectLayout(data);
+  if (!scanned.ok) return scanned;
+  const { members } = scanned.layout;
+  const runs: number[] = [];
+  for (let i = 0; i < members.length; i += 3) {
+    const start = members[i] ?? 0;
+    const end = members[i + 2] ?? 0;
+    if (isOneOf(data, start, members[i + 1] ?? 0, names)) continue;
+    const last = runs.length - 1;
+    // The previous member was kept too (its run ends where it ended): extend that run over the
+    // separator between them.
+    if (last > 0 && runs[last] === members[i - 1]) runs[last] = end;
+    else runs.push(start, end);
+  }
+  return { ok: true, runs };
+}
+
+/** Bytes that can follow a string's closing quote in JSON. */
+const AFTER_STRING = new Set([0x3a, 0x2c, 0x7d, 0x5d, 0x20, 0x0a, 0x0d, 0x09]);
+
+/**
+ * The kept runs of the common case, found without walking the whole payload: one member to cut,
+ * and a payload without a backslash. Without escapes every string is its own bytes, so when the
+ * quoted name occurs once it can only be that top-level member (the parsed object has it, and any
+ * other string or key spelled so would be a second occurrence); a name that cannot follow a
+ * closing quote makes sure the match starts at an opening one. Undefined when any of that does
+ * not hold, or the payload is long enough to need the nesting check: the full layout decides.
+ */
+function runsAroundLoneMember(data: Buffer, names: readonly string[]): number[] | undefined {
+  const name = names.length === 1 ? names[0] : undefined;
+  if (name === undefined || name === "" || data.length > SHALLOW_BYTES) return undefined;
+  if (AFTER_STRING.has(name.charCodeAt(0)) || data.includes(BACKSLASH)) return undefined;
+  const quoted = `"${name}"`;
+  const start = data.indexOf(quoted);
+  if (start < 0 || data.indexOf(quoted, start + 1) >= 0) return undefined;
+  let at = skipSpace(data, start + Buffer.byteLength(quoted));
+  if (data[at] !== COLON) return undefined;
+  let end: number;
+  try {
+    end = valueEnd(data, skipSpace(data, at + 1), MAX_PAYLOAD_NESTING);
+  } catch {
+    return undefined;
+  }
+  if (end < 0) return undefined;
+  const open = data.indexOf(OPEN_BRACE);
+  const close = data.lastIndexOf(CLOSE_BRACE);
+  const runs: number[] = [];
+  // A member before this one: the run from the first member to the end of the one before.
+  at = skipSpaceBack(data, start - 1);
+  if (data[at] === COMMA) runs.push(skipSpace(data, open + 1), skipSpaceBack(data, at - 1) + 1);
+  // A member after it: the run from the next member to the end of the last.
+  at = skipSpace(data, end);
+  if (data[at] === COMMA) runs.push(skipSpace(data, at + 1), skipSpaceBack(data, close - 1) + 1);
+  return runs;
 }
 
 function headersOf(msg: MessageView): Record<string, string[]> {

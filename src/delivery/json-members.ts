@@ -47,9 +47,10 @@ function stringEnd(data: Uint8Array, open: number): number {
 
 /**
  * Offset just past the value starting at `start` (whitespace skipped by the caller), or -1 once
- * it nests deeper than `maxDepth` counting the enclosing object as level 1.
+ * it nests deeper than `maxDepth` counting the enclosing object as level 1. Throws a SyntaxError
+ * on bytes that end before the value does.
  */
-function valueEnd(data: Uint8Array, start: number, maxDepth: number): number {
+export function valueEnd(data: Uint8Array, start: number, maxDepth: number): number {
   const first = data[start];
   if (first === QUOTE) return stringEnd(data, start) + 1;
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
@@ -75,9 +76,17 @@ function valueEnd(data: Uint8Array, start: number, maxDepth: number): number {
   throw new SyntaxError("unterminated value");
 }
 
-function skipSpace(data: Uint8Array, from: number): number {
+/** The first offset from `from` on that is not JSON whitespace. */
+export function skipSpace(data: Uint8Array, from: number): number {
   let at = from;
   while (isSpace(data[at])) at++;
+  return at;
+}
+
+/** The last offset from `from` back that is not JSON whitespace. */
+export function skipSpaceBack(data: Uint8Array, from: number): number {
+  let at = from;
+  while (isSpace(data[at])) at--;
   return at;
 }
 

@@ -242,6 +242,70 @@ describe("prepareRequest", () => {
     }
   });
 
+  test("payloads without escapes cut their one tenant member with the same bytes", () => {
+    const cases: [string, string][] = [
+      ['{"tenant_id":"evil","n":1}', '{"tenant_id":"tenant-acme","n":1}'],
+      [
+        '{ "a": 1 ,\n "tenant_id" : [1, {"x": "}"}] ,  "b":"c" }',
+        '{"tenant_id":"tenant-acme","a": 1,"b":"c"}',
+      ],
+      ['{"a":{"k":1}, "b":2, "tenant_id":null}', '{"tenant_id":"tenant-acme","a":{"k":1}, "b":2}'],
+      ['{"TENANT_ID":"evil"}', '{"tenant_id":"tenant-acme"}'],
+      // A nested member and a string spelled like the field stay; so does a second spelling's
+      // twin that only the full layout can tell apart.
+      ['{"x":{"tenant_id":1},"tenant_id":2}', '{"tenant_id":"tenant-acme","x":{"tenant_id":1}}'],
+      [
+        '{"x":"tenant_id","tenant_id":2,"y":3}',
+        '{"tenant_id":"tenant-acme","x":"tenant_id","y":3}',
+      ],
+      ['{"tenant_id":1,"a":0,"tenant_id":2}', '{"tenant_id":"tenant-acme","a":0}'],
+      ['{"Tenant_Id":1,"tenant_id":2}', '{"tenant_id":"tenant-acme"}'],
+    ];
+    for (const [raw, expected] of cases) {
+      const req = prepareRequest(target(), message(raw));
+      assert.ok(req.ok, raw);
+      assert.equal(req.body.toString(), expected, raw);
+    }
+    // Random payloads cut twice: as they are, and with a backslash in the value of the member
+    // cut (which sends them through the full layout). The bodies must be the same bytes.
+    const random = (n: number): number => Math.floor(Math.random() * n);
+    const spaces = ["", " ", "\n  "];
+    const pick = <T>(items: readonly T[]): T => items[random(items.length)] as T;
+    const value = (depth: number): string => {
+      if (depth > 2 || random(3) === 0) return pick(["1", '"s"', "null", '"tenant_id"', "[]"]);
+      if (random(2) === 0) {
+        return `[${Array.from({ length: random(3) }, () => value(depth + 1)).join(",")}]`;
+      }
+      const keys = ["a", "tenant_id", "TENANT_ID"];
+      const members = Array.from(
+        { length: random(3) },
+        () => `"${pick(keys)}":${value(depth + 1)}`,
+      );
+      return `{${members.join(pick(spaces) + ",")}}`;
+    };
+    // A string holding a backslash, in JSON.
+    const backslash = '"\\\\"';
+    for (let round = 0; round < 500; round++) {
+      const names = ["a", "b", "c"].filter(() => random(2) === 0);
+      names.splice(random(names.length + 1), 0, "tenant_id");
+      const members = names.map((name) => ({
+        name,
+        before: `${pick(spaces)}"${name}"${pick(spaces)}:${pick(spaces)}`,
+        value: value(1),
+        after: pick(spaces),
+      }));
+      const payload = (cut: string): string =>
+        `{${members
+          .map((m) => `${m.before}${m.name === "tenant_id" ? cut : m.value}${m.after}`)
+          .join(",")}}`;
+      const raw = payload(members.find((m) => m.name === "tenant_id")?.value ?? "1");
+      const fast = prepareRequest(target(), message(raw));
+      const full = prepareRequest(target(), message(payload(backslash)));
+      assert.ok(fast.ok && full.ok, raw);
+      assert.equal(fast.body.toString(), full.body.toString(), raw);
+    }
+  });
+
   test("a tenant field named __proto__ becomes a field, not the prototype", () => {
     const req = prepareRequest(target({ tenantField: "__proto__" }), message('{"n":1}'));
     assert.ok(req.ok);
