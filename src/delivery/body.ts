@@ -236,6 +236,14 @@ function keptRuns(
   return { ok: true, runs };
 }
 
+/** The last name looked for, as the bytes of its JSON string: searching with a string encodes it every time. */
+let lastQuoted = { name: "", bytes: Buffer.from('""') };
+
+function quotedBytes(name: string): Buffer {
+  if (lastQuoted.name !== name) lastQuoted = { name, bytes: Buffer.from(`"${name}"`) };
+  return lastQuoted.bytes;
+}
+
 /** Bytes that can follow a string's closing quote in JSON. */
 const AFTER_STRING = new Set([0x3a, 0x2c, 0x7d, 0x5d, 0x20, 0x0a, 0x0d, 0x09]);
 
@@ -251,10 +259,10 @@ function runsAroundLoneMember(data: Buffer, names: readonly string[]): number[] 
   const name = names.length === 1 ? names[0] : undefined;
   if (name === undefined || name === "" || data.length > SHALLOW_BYTES) return undefined;
   if (AFTER_STRING.has(name.charCodeAt(0)) || data.includes(BACKSLASH)) return undefined;
-  const quoted = `"${name}"`;
+  const quoted = quotedBytes(name);
   const start = data.indexOf(quoted);
   if (start < 0 || data.indexOf(quoted, start + 1) >= 0) return undefined;
-  let at = skipSpace(data, start + Buffer.byteLength(quoted));
+  let at = skipSpace(data, start + quoted.length);
   if (data[at] !== COLON) return undefined;
   let end: number;
   try {
