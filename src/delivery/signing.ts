@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 
 const SECRET_PREFIX = "whsec_";
 
@@ -42,20 +42,53 @@ export interface Signer {
   sign(id: string, timestampSeconds: number, body: Buffer): string;
 }
 
+/** SHA-256's block size: the HMAC key is padded to it. */
+const BLOCK = 64;
+/** Messages up to this size are hashed in one shared buffer; larger ones get their own. */
+const SCRATCH_BYTES = 64 * 1024;
+/** Shared by every signer: signing is synchronous, so one message at a time uses it. */
+let scratch = Buffer.allocUnsafe(1024);
+
+/**
+ * HMAC-SHA256 (RFC 2104) of `prefix` then `body`, as base64: H(K^opad || H(K^ipad || message)),
+ * the key padded to the block. Node's `createHmac` makes a native object per call, which the
+ * garbage collector must then find and free; two one-shot hashes over reused buffers make none,
+ * and measured a tenth less CPU per delivery (bench/findings.md).
+ */
+function hmacOf(key: Buffer): (prefix: string, body: Buffer) => string {
+  const padded = key.length > BLOCK ? hash("sha256", key, "buffer") : key;
+  const inner = Buffer.alloc(BLOCK, 0x36);
+  const outer = Buffer.alloc(BLOCK + 32, 0x5c);
+  for (let i = 0; i < padded.length; i++) {
+    inner[i] = 0x36 ^ (padded[i] ?? 0);
+    outer[i] = 0x5c ^ (padded[i] ?? 0);
+  }
+  return (prefix, body) => {
+    const length = BLOCK + Buffer.byteLength(prefix) + body.length;
+    let buffer = scratch;
+    if (length > buffer.length) {
+      buffer = Buffer.allocUnsafe(length);
+      if (length <= SCRATCH_BYTES) scratch = buffer;
+    }
+    inner.copy(buffer);
+    body.copy(buffer, BLOCK + buffer.write(prefix, BLOCK));
+    outer.write(hash("sha256", buffer.subarray(0, length), "binary"), BLOCK, "latin1");
+    return hash("sha256", outer, "base64");
+  };
+}
+
 export function createSigner(secret: string, previousSecret?: string): Signer {
-  const key = decodeSecret(secret);
-  const signature = (k: Buffer, prefix: string, body: Buffer): string =>
-    `v1,${createHmac("sha256", k).update(prefix).update(body).digest("base64")}`;
+  const current = hmacOf(decodeSecret(secret));
   if (previousSecret === undefined) {
     return {
-      sign: (id, timestampSeconds, body) => signature(key, `${id}.${timestampSeconds}.`, body),
+      sign: (id, timestampSeconds, body) => `v1,${current(`${id}.${timestampSeconds}.`, body)}`,
     };
   }
-  const previous = decodeSecret(previousSecret);
+  const previous = hmacOf(decodeSecret(previousSecret));
   return {
     sign(id, timestampSeconds, body) {
       const prefix = `${id}.${timestampSeconds}.`;
-      return `${signature(key, prefix, body)} ${signature(previous, prefix, body)}`;
+      return `v1,${current(prefix, body)} v1,${previous(prefix, body)}`;
     },
   };
 }

@@ -31,6 +31,24 @@ describe("signing", () => {
     assert.deepEqual(verify(secret, "msg_abc", ts, body, sig), { hello: "world", n: 1 });
   });
 
+  test("matches Node's HMAC for keys and bodies of every size, the buffer reused or not", () => {
+    const sizes = [0, 1, 63, 64, 65, 200, 4096, 64 * 1024, 70_000, 300];
+    for (const keyBytes of [1, 16, 32, 63, 64, 65, 128]) {
+      const key = randomBytes(keyBytes);
+      const signer = createSigner(`whsec_${key.toString("base64")}`);
+      for (const size of sizes) {
+        const body = randomBytes(size);
+        const id = `msg_${size}_${keyBytes}`;
+        const expected = createHmac("sha256", key).update(`${id}.1700000000.`).update(body);
+        assert.equal(
+          signer.sign(id, 1_700_000_000, body),
+          `v1,${expected.digest("base64")}`,
+          `key ${keyBytes} B, body ${size} B`,
+        );
+      }
+    }
+  });
+
   test("a tampered body or id fails verification", () => {
     const signer = createSigner(secret);
     const ts = Math.floor(Date.now() / 1000);
