@@ -1,4 +1,4 @@
-import type { JsMsg } from "@nats-io/jetstream";
+import type { PulledMessage } from "../nats/pulled-message.js";
 import type { Decision } from "./decision.js";
 import type { DeliveryOutcome } from "./outcome.js";
 import type { SettleResult } from "./settlement.js";
@@ -13,7 +13,7 @@ export interface AttemptTracer {
   /** Starts the span of one attempt of `msg`, under the trace its `traceparent` names. */
   start(
     target: DeliveryTarget,
-    msg: Pick<JsMsg, "subject" | "seq" | "headers" | "info">,
+    msg: Pick<PulledMessage, "subject" | "seq" | "headers" | "deliveryCount">,
   ): AttemptSpan;
 }
 

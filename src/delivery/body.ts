@@ -1,4 +1,4 @@
-import type { JsMsg } from "@nats-io/jetstream";
+import type { PulledMessage } from "../nats/pulled-message.js";
 import {
   MAX_PAYLOAD_NESTING,
   objectLayout,
@@ -26,7 +26,10 @@ export function tenantStamp(tenantField: string, tenantId: string | undefined): 
   return Buffer.from(`${JSON.stringify(tenantField)}:${JSON.stringify(tenantId)}`);
 }
 
-export type MessageView = Pick<JsMsg, "data" | "subject" | "seq" | "headers" | "timestampNanos">;
+export type MessageView = Pick<
+  PulledMessage,
+  "data" | "subject" | "seq" | "headers" | "publishedMs"
+>;
 
 export type BodyResult =
   { readonly ok: true; readonly body: Buffer } | { readonly ok: false; readonly error: string };
@@ -291,10 +294,6 @@ function headersOf(msg: MessageView): Record<string, string[]> {
   return out;
 }
 
-function isoTimestamp(nanos: bigint): string {
-  return new Date(Number(nanos / 1_000_000n)).toISOString();
-}
-
 /**
  * The request body for a message. In `payload` mode the message must be a JSON object, and it is
  * forwarded byte for byte unless a tenant must be stamped on it. In `envelope` mode every message
@@ -323,7 +322,7 @@ export function buildBody(msg: MessageView, target: BodyTarget, id: string): Bod
     subject: msg.subject,
     stream: target.stream,
     sequence: msg.seq,
-    timestamp: isoTimestamp(msg.timestampNanos),
+    timestamp: new Date(msg.publishedMs).toISOString(),
     headers: headersOf(msg),
   };
   if (parsed.ok) {

@@ -2,6 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { createHeldMessages } from "../pipeline/held-messages.js";
 import type { InboundMessage } from "../pipeline/inbound-message.js";
+import { pulledMessage } from "../nats/pulled-message.js";
 import type { AttemptTracer } from "./attempt-tracer.js";
 import type { BreakerState, CircuitBreaker } from "./breaker.js";
 import { decide, type Decision } from "./decision.js";
@@ -113,14 +114,14 @@ export function createLane(options: LaneOptions): Lane {
     client: WebhookClient,
     trace: readonly string[] | undefined,
   ): Promise<Attempted> {
-    const { msg } = item;
-    if (msg.data.length > target.maxMessageBytes) {
-      const error = `${msg.data.length} bytes, over delivery.max_message_bytes (${target.maxMessageBytes})`;
+    const { pulled } = item;
+    if (pulled.data.length > target.maxMessageBytes) {
+      const error = `${pulled.data.length} bytes, over delivery.max_message_bytes (${target.maxMessageBytes})`;
       const outcome: DeliveryOutcome = { kind: "too_large", error };
-      const decision = decide(policy, { outcome, attempt: msg.info.deliveryCount });
-      return { id: messageWebhookId(target, msg), decision, outcome };
+      const decision = decide(policy, { outcome, attempt: pulled.deliveryCount });
+      return { id: messageWebhookId(target, pulled), decision, outcome };
     }
-    const prepared = prepareRequest(target, msg, Date.now(), trace);
+    const prepared = prepareRequest(target, pulled, Date.now(), trace);
     const { id } = prepared;
     let outcome: DeliveryOutcome;
     if (!prepared.ok) {
@@ -161,12 +162,17 @@ export function createLane(options: LaneOptions): Lane {
     }
     const decision = decide(policy, {
       outcome,
-      attempt: msg.info.deliveryCount,
+      attempt: pulled.deliveryCount,
       ...(breaker.state(origin) !== "closed" && { outageMs: breaker.remainingMs(origin) }),
     });
     if (decision.action === "nak") {
       log.debug(
-        { sequence: msg.seq, attempt: msg.info.deliveryCount, delay_ms: decision.delayMs, outcome },
+        {
+          sequence: pulled.seq,
+          attempt: pulled.deliveryCount,
+          delay_ms: decision.delayMs,
+          outcome,
+        },
         "delivery failed, will retry",
       );
     }
@@ -210,7 +216,13 @@ export function createLane(options: LaneOptions): Lane {
       return held.size;
     },
     admit(msg) {
-      return { lane, msg, receivedAt: Date.now(), heldSlot: held.hold(msg) };
+      return {
+        lane,
+        msg,
+        pulled: pulledMessage(msg),
+        receivedAt: Date.now(),
+        heldSlot: held.hold(msg),
+      };
     },
     canStart() {
       // Once disabled, what is still queued goes back to the broker instead.
@@ -220,8 +232,8 @@ export function createLane(options: LaneOptions): Lane {
     async deliver(item, client) {
       inflight++;
       limiter?.take();
-      const { msg } = item;
-      const span = tracer?.start(target, msg);
+      const { msg, pulled } = item;
+      const span = tracer?.start(target, pulled);
       let attempted: Attempted | undefined;
       let result: SettleResult | undefined;
       try {
@@ -230,17 +242,17 @@ export function createLane(options: LaneOptions): Lane {
         } catch (error) {
           // A bug, not the receiver's doing: decided like an error before the request left, so
           // it is dead-lettered rather than retried forever.
-          log.error({ err: error, sequence: msg.seq }, "delivery failed unexpectedly");
+          log.error({ err: error, sequence: pulled.seq }, "delivery failed unexpectedly");
           const outcome: DeliveryOutcome = { kind: "invalid_request", error: describe(error) };
-          const decision = decide(policy, { outcome, attempt: msg.info.deliveryCount });
-          attempted = { id: messageWebhookId(target, msg), decision, outcome };
+          const decision = decide(policy, { outcome, attempt: pulled.deliveryCount });
+          attempted = { id: messageWebhookId(target, pulled), decision, outcome };
         }
-        result = await settlement.settle(msg, attempted.id, attempted.decision);
+        result = await settlement.settle(msg, attempted.id, attempted.decision, pulled.publishedMs);
         if (attempted.decision.action === "disable" && !disabling.signal.aborted) {
           disabling.abort(`the receiver answered ${attempted.decision.status} Gone to ${origin}`);
         }
       } catch (error) {
-        log.error({ err: error, sequence: msg.seq }, "settling a delivery failed unexpectedly");
+        log.error({ err: error, sequence: pulled.seq }, "settling a delivery failed unexpectedly");
         settlement.handBack(msg, 1_000);
       } finally {
         if (span !== undefined && attempted !== undefined) {

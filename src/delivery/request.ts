@@ -1,4 +1,4 @@
-import type { JsMsg } from "@nats-io/jetstream";
+import type { PulledMessage } from "../nats/pulled-message.js";
 import { buildBody } from "./body.js";
 import { subjectHeader, traceHeaders } from "./header-values.js";
 import type { DeliveryTarget } from "./target.js";
@@ -28,7 +28,7 @@ function timestampText(seconds: number): string {
  */
 export function prepareRequest(
   target: DeliveryTarget,
-  msg: Pick<JsMsg, "data" | "subject" | "seq" | "headers" | "timestampNanos" | "info">,
+  msg: PulledMessage,
   nowMs: number = Date.now(),
   trace?: readonly string[],
 ): PreparedRequest {
@@ -47,7 +47,7 @@ export function prepareRequest(
     "streamhook-sequence",
     String(msg.seq),
     "streamhook-attempt",
-    String(msg.info.deliveryCount),
+    String(msg.deliveryCount),
   );
   if (target.signer !== undefined) {
     headers.push("webhook-signature", target.signer.sign(id, timestamp, built.body));

@@ -15,7 +15,8 @@ export type SettleResult = "acked" | "nacked" | "dead_lettered";
 
 /** Counts what settlement did; every method must be cheap and never throw. */
 export interface SettlementObserver {
-  settled(account: string, msg: JsMsg, decision: Decision, result: SettleResult): void;
+  /** `publishedMs`: when the stream stored the message, for a delivery that was attempted. */
+  settled(account: string, decision: Decision, result: SettleResult, publishedMs?: number): void;
 }
 
 export interface SettlementOptions {
@@ -39,7 +40,7 @@ export interface SettlementOptions {
  */
 export interface Settlement {
   /** Carries out a delivery's decision; `id` is the message's webhook-id, for logs and the DLQ. */
-  settle(msg: JsMsg, id: string, decision: Decision): Promise<SettleResult>;
+  settle(msg: JsMsg, id: string, decision: Decision, publishedMs: number): Promise<SettleResult>;
   /**
    * Gives a message that was never attempted back to the broker: a stop, a removal, a lost
    * connection. A short delay lets it reach another session or replica rather than come straight
@@ -136,9 +137,9 @@ export function createSettlement(options: SettlementOptions): Settlement {
   }
 
   return {
-    async settle(msg, id, decision) {
+    async settle(msg, id, decision, publishedMs) {
       const result = await carryOut(msg, id, decision);
-      observer?.settled(account, msg, decision, result);
+      observer?.settled(account, decision, result, publishedMs);
       if (result === "dead_lettered" && decision.action === "dead_letter") {
         options.events?.deadLettered(target, decision.reason);
       }
@@ -146,7 +147,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
     },
     handBack(msg, delayMs) {
       nak(msg, delayMs);
-      observer?.settled(account, msg, { action: "nak", delayMs: delayMs ?? 0 }, "nacked");
+      observer?.settled(account, { action: "nak", delayMs: delayMs ?? 0 }, "nacked");
     },
   };
 }

@@ -147,7 +147,7 @@ export function createAttemptTracer(tracer: Tracer): AttemptTracer {
           ...targetAttributes(target),
           [ATTR_MESSAGING_DESTINATION_NAME]: subjectHeader(msg.subject),
           [ATTR_MESSAGING_MESSAGE_ID]: webhookId(target.idPrefix, msg.seq),
-          [ATTR_ATTEMPT]: msg.info.deliveryCount,
+          [ATTR_ATTEMPT]: msg.deliveryCount,
         },
       },
       parent,

@@ -268,14 +268,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
       s.duration.observe(durationMs / 1000);
       if (result !== "success") s.failed++;
     },
-    settled(name: string, msg: JsMsg, decision: Decision, result: SettleResult) {
+    settled(name: string, decision: Decision, result: SettleResult, publishedMs?: number) {
       const s = seriesOf(name);
       switch (result) {
         case "acked": {
           s.acked++;
-          // A float of nanoseconds loses sub-microsecond precision, far below what this measures.
-          const publishedMs = msg.info.timestampNanos / 1e6;
-          s.endToEnd.observe(Math.max(0, Date.now() - publishedMs) / 1000);
+          if (publishedMs !== undefined) {
+            s.endToEnd.observe(Math.max(0, Date.now() - publishedMs) / 1000);
+          }
           return;
         }
         case "nacked":

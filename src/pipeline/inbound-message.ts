@@ -1,5 +1,6 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Lane } from "../delivery/lane.js";
+import type { PulledMessage } from "../nats/pulled-message.js";
 
 /**
  * A message pulled from an account's consumer, on its way to the webhook. It carries the lane of
@@ -8,7 +9,10 @@ import type { Lane } from "../delivery/lane.js";
  */
 export interface InboundMessage {
   readonly lane: Lane;
+  /** The client's message: what acks, naks and progress signals go through. */
   readonly msg: JsMsg;
+  /** What delivering it reads, read once. */
+  readonly pulled: PulledMessage;
   /** When the pull loop handed it over (ms since epoch). */
   readonly receivedAt: number;
   /** Where the lane holds it for progress signals until it is settled or handed back. */

@@ -40,9 +40,9 @@ function message(trace: Record<string, string> = {}) {
     subject: "orders.créé",
     seq: 42,
     headers: hdrs,
-    timestampNanos: 1_767_225_600_123_000_000n,
-    info: { deliveryCount: 3 },
-  } as unknown as Parameters<typeof prepareRequest>[1];
+    deliveryCount: 3,
+    publishedMs: 1_767_225_600_123,
+  } satisfies Parameters<typeof prepareRequest>[1];
 }
 
 function tracing(): { tracer: AttemptTracer; exporter: InMemorySpanExporter } {

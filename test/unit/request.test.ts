@@ -76,9 +76,9 @@ function message(data: string | Uint8Array, seq = 7, hdrs?: MsgHdrs) {
     subject: "events.created",
     seq,
     headers: hdrs,
-    timestampNanos: 1_767_225_600_123_000_000n,
-    info: { deliveryCount: 2 },
-  } as unknown as Parameters<typeof prepareRequest>[1];
+    deliveryCount: 2,
+    publishedMs: 1_767_225_600_123,
+  } satisfies Parameters<typeof prepareRequest>[1];
 }
 
 describe("prepareRequest", () => {
