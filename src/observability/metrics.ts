@@ -1,7 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { AccountStatus, ConsumerBacklog } from "../accounts/state.js";
 import type { BreakerState } from "../delivery/breaker.js";
-import type { JsMsg } from "@nats-io/jetstream";
 import type { AccountObserver } from "../accounts/account-runner.js";
 import { DEAD_LETTER_REASONS, type Decision } from "../delivery/decision.js";
 import type { DeliveryOutcome } from "../delivery/outcome.js";
