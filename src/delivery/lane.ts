@@ -160,11 +160,13 @@ export function createLane(options: LaneOptions): Lane {
         }
       }
     }
-    const decision = decide(policy, {
-      outcome,
-      attempt: pulled.deliveryCount,
-      ...(breaker.state(origin) !== "closed" && { outageMs: breaker.remainingMs(origin) }),
-    });
+    const attempt = pulled.deliveryCount;
+    const decision = decide(
+      policy,
+      breaker.state(origin) === "closed"
+        ? { outcome, attempt }
+        : { outcome, attempt, outageMs: breaker.remainingMs(origin) },
+    );
     if (decision.action === "nak") {
       log.debug(
         {
@@ -247,7 +249,13 @@ export function createLane(options: LaneOptions): Lane {
           const decision = decide(policy, { outcome, attempt: pulled.deliveryCount });
           attempted = { id: messageWebhookId(target, pulled), decision, outcome };
         }
-        result = await settlement.settle(msg, attempted.id, attempted.decision, pulled.publishedMs);
+        const settling = settlement.settle(
+          msg,
+          attempted.id,
+          attempted.decision,
+          pulled.publishedMs,
+        );
+        result = typeof settling === "string" ? settling : await settling;
         if (attempted.decision.action === "disable" && !disabling.signal.aborted) {
           disabling.abort(`the receiver answered ${attempted.decision.status} Gone to ${origin}`);
         }

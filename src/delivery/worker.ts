@@ -55,7 +55,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     inflight++;
     if (lane.inflight === 0) busyLanes.add(lane);
     // A lane's delivery never rejects; it is waited for through the in-flight count.
-    void lane.deliver(item, client).finally(() => {
+    void lane.deliver(item, client).then(() => {
       queue.release(item);
       inflight--;
       if (lane.inflight === 0) busyLanes.delete(lane);
