@@ -113,10 +113,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
     // queue at once, where it gets progress signals; the client's own buffer gets none.
     keyLimit: Math.max(QUEUED_PER_SLOT * config.delivery.concurrency, config.delivery.pullBatch),
     capacityBytes: config.delivery.queueBytes,
-    bytesOf: (item) => item.msg.data.length,
+    bytesOf: (item) => item.pulled.data.length,
     // Building and signing a request costs about as much per 4 KiB as it does per message: a
     // turn of 256 small messages, or of about one megabyte message.
-    costOf: (item) => 1 + Math.floor(item.msg.data.length / COST_UNIT_BYTES),
+    costOf: (item) => 1 + Math.floor(item.pulled.data.length / COST_UNIT_BYTES),
   });
   // The sources are read at scrape time, by when the supervisor and breaker below exist.
   const metrics = createMetrics({
