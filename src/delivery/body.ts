@@ -239,7 +239,10 @@ function keptRuns(
   return { ok: true, runs };
 }
 
-/** The last name looked for, as the bytes of its JSON string: searching with a string encodes it every time. */
+/**
+ * The last name looked for, as the bytes of its JSON string: a search for a string encodes it on
+ * every call.
+ */
 let lastQuoted = { name: "", bytes: Buffer.from('""') };
 
 function quotedBytes(name: string): Buffer {

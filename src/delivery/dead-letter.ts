@@ -1,4 +1,4 @@
-import type { JsMsg } from "@nats-io/jetstream";
+import type { PulledMessage } from "../nats/pulled-message.js";
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
 import type { Decision } from "./decision.js";
 
@@ -19,7 +19,7 @@ export type DeadLetterPublish = (
  * the term was lost) is stored once by the DLQ stream.
  */
 export function deadLetterHeaders(
-  msg: Pick<JsMsg, "headers" | "subject" | "seq" | "info">,
+  msg: Pick<PulledMessage, "headers" | "subject" | "seq" | "deliveryCount">,
   decision: DeadLetterDecision,
   context: { readonly stream: string; readonly tenantId: string | undefined },
 ): MsgHdrs {
@@ -36,7 +36,7 @@ export function deadLetterHeaders(
   out.set("streamhook-dlq-reason", decision.reason);
   if (decision.status !== undefined) out.set("streamhook-dlq-status", String(decision.status));
   if (decision.error !== undefined) out.set("streamhook-dlq-error", oneLine(decision.error));
-  out.set("streamhook-dlq-attempts", String(msg.info.deliveryCount));
+  out.set("streamhook-dlq-attempts", String(msg.deliveryCount));
   out.set("streamhook-subject", msg.subject);
   out.set("streamhook-stream", context.stream);
   out.set("streamhook-sequence", String(msg.seq));

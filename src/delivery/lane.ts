@@ -249,12 +249,7 @@ export function createLane(options: LaneOptions): Lane {
           const decision = decide(policy, { outcome, attempt: pulled.deliveryCount });
           attempted = { id: messageWebhookId(target, pulled), decision, outcome };
         }
-        const settling = settlement.settle(
-          msg,
-          attempted.id,
-          attempted.decision,
-          pulled.publishedMs,
-        );
+        const settling = settlement.settle(msg, pulled, attempted.id, attempted.decision);
         result = typeof settling === "string" ? settling : await settling;
         if (attempted.decision.action === "disable" && !disabling.signal.aborted) {
           disabling.abort(`the receiver answered ${attempted.decision.status} Gone to ${origin}`);

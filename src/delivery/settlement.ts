@@ -1,5 +1,6 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import type { PulledMessage } from "../nats/pulled-message.js";
 import { backoffDelay } from "./backoff.js";
 import {
   deadLetterHeaders,
@@ -40,15 +41,16 @@ export interface SettlementOptions {
  */
 export interface Settlement {
   /**
-   * Carries out a delivery's decision; `id` is the message's webhook-id, for logs and the DLQ.
+   * Carries out a delivery's decision on `msg`, whose delivery facts `pulled` holds; `id` is its
+   * webhook-id, for logs and the DLQ.
    * At once, unless a dead letter must first be published: a promise only then, as nearly every
    * delivery is an ack and a promise per message is a measurable cost.
    */
   settle(
     msg: JsMsg,
+    pulled: PulledMessage,
     id: string,
     decision: Decision,
-    publishedMs: number,
   ): SettleResult | Promise<SettleResult>;
   /**
    * Gives a message that was never attempted back to the broker: a stop, a removal, a lost
@@ -86,6 +88,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
 
   async function deadLetter(
     msg: JsMsg,
+    pulled: PulledMessage,
     id: string,
     decision: DeadLetterDecision,
   ): Promise<SettleResult> {
@@ -93,9 +96,9 @@ export function createSettlement(options: SettlementOptions): Settlement {
       reason: decision.reason,
       status: decision.status,
       error: decision.error,
-      sequence: msg.seq,
-      subject: msg.subject,
-      attempts: msg.info.deliveryCount,
+      sequence: pulled.seq,
+      subject: pulled.subject,
+      attempts: pulled.deliveryCount,
       webhook_id: id,
     };
     if (target.dlqSubject === undefined) {
@@ -104,15 +107,15 @@ export function createSettlement(options: SettlementOptions): Settlement {
       return "dead_lettered";
     }
     try {
-      const headers = deadLetterHeaders(msg, decision, target);
+      const headers = deadLetterHeaders(pulled, decision, target);
       // Keyed by this stored message, not by its webhook-id: a replay shares its original's id,
       // and when it is dead-lettered again within the duplicate window the DLQ stream would take
       // it for the first copy, already deleted by the replay, and drop it.
-      const msgId = webhookId(target.idPrefix, msg.seq);
-      await options.publishDeadLetter(target.dlqSubject, msg.data, headers, msgId);
+      const msgId = webhookId(target.idPrefix, pulled.seq);
+      await options.publishDeadLetter(target.dlqSubject, pulled.data, headers, msgId);
     } catch (error) {
       // Never terminate before the DLQ holds the message: retry the whole thing later instead.
-      const delayMs = backoffDelay(msg.info.deliveryCount, target.policy.backoffMs);
+      const delayMs = backoffDelay(pulled.deliveryCount, target.policy.backoffMs);
       logger.warn(
         { ...details, dlq_subject: target.dlqSubject, err: error, delay_ms: delayMs },
         "DLQ publish failed: message nak'd for a later attempt",
@@ -127,6 +130,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
 
   function carryOut(
     msg: JsMsg,
+    pulled: PulledMessage,
     id: string,
     decision: Decision,
   ): SettleResult | Promise<SettleResult> {
@@ -139,13 +143,13 @@ export function createSettlement(options: SettlementOptions): Settlement {
         return "nacked";
       case "disable":
         logger.warn(
-          { sequence: msg.seq, status: decision.status, webhook_id: id },
+          { sequence: pulled.seq, status: decision.status, webhook_id: id },
           "receiver answered 410 Gone: message kept, endpoint disabled",
         );
         nak(msg, decision.delayMs);
         return "nacked";
       case "dead_letter":
-        return deadLetter(msg, id, decision);
+        return deadLetter(msg, pulled, id, decision);
     }
   }
 
@@ -158,10 +162,10 @@ export function createSettlement(options: SettlementOptions): Settlement {
   }
 
   return {
-    settle(msg, id, decision, publishedMs) {
-      const result = carryOut(msg, id, decision);
-      if (typeof result === "string") return settled(decision, result, publishedMs);
-      return result.then((after) => settled(decision, after, publishedMs));
+    settle(msg, pulled, id, decision) {
+      const result = carryOut(msg, pulled, id, decision);
+      if (typeof result === "string") return settled(decision, result, pulled.publishedMs);
+      return result.then((after) => settled(decision, after, pulled.publishedMs));
     },
     handBack(msg, delayMs) {
       nak(msg, delayMs);

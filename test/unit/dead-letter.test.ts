@@ -12,7 +12,7 @@ test("the DLQ copy keeps the publisher's headers but none of the Nats-* control 
   original.append("x-custom", "one");
   original.append("x-custom", "two");
   const out = deadLetterHeaders(
-    { headers: original, subject: "events.x", seq: 5, info: { deliveryCount: 3 } } as never,
+    { headers: original, subject: "events.x", seq: 5, deliveryCount: 3 },
     { action: "dead_letter", reason: "terminal_status", status: 400 },
     { stream: "EV", tenantId: "acme" },
   );
