@@ -85,15 +85,34 @@ function replyOf(msg: JsMsg): string {
   return typeof reply === "string" ? reply : "";
 }
 
+/**
+ * A pulled message as delivery reads it. Its headers stay the client's, decoded on first use: a
+ * publisher's malformed header block makes the client throw, and that must fail the delivery of
+ * this one message (SPEC section 4, `invalid_request`), not the pull loop that admits it.
+ */
+class Pulled implements PulledMessage {
+  readonly #msg: JsMsg;
+  readonly data: Uint8Array;
+  readonly subject: string;
+  readonly seq: number;
+  readonly deliveryCount: number;
+  readonly publishedMs: number;
+
+  constructor(msg: JsMsg, ack: AckSubject) {
+    this.#msg = msg;
+    this.data = msg.data;
+    this.subject = msg.subject;
+    this.seq = ack.seq;
+    this.deliveryCount = ack.deliveryCount;
+    this.publishedMs = ack.publishedMs;
+  }
+
+  get headers(): MsgHdrs | undefined {
+    return this.#msg.headers;
+  }
+}
+
 /** Reads a pulled message once. Throws, as the client does, for one that is not JetStream's. */
 export function pulledMessage(msg: JsMsg): PulledMessage {
-  const ack = parseAckSubject(replyOf(msg)) ?? clientParse(msg);
-  return {
-    data: msg.data,
-    subject: msg.subject,
-    headers: msg.headers,
-    seq: ack.seq,
-    deliveryCount: ack.deliveryCount,
-    publishedMs: ack.publishedMs,
-  };
+  return new Pulled(msg, parseAckSubject(replyOf(msg)) ?? clientParse(msg));
 }

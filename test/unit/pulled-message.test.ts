@@ -56,7 +56,14 @@ test("pulledMessage: the fields a delivery reads, the client's parse only as a f
   const reply = `$JS.ACK._.${HASH}.EVENTS.webhook.2.77.70.1767225600123456789.5.tok`;
   const pulled = pulledMessage(clientMessage(reply, unused));
   assert.deepEqual(
-    { ...pulled, data: new TextDecoder().decode(pulled.data) },
+    {
+      data: new TextDecoder().decode(pulled.data),
+      subject: pulled.subject,
+      headers: pulled.headers,
+      seq: pulled.seq,
+      deliveryCount: pulled.deliveryCount,
+      publishedMs: pulled.publishedMs,
+    },
     {
       data: '{"n":1}',
       subject: "orders.created",
@@ -73,4 +80,19 @@ test("pulledMessage: the fields a delivery reads, the client's parse only as a f
     assert.equal(fallback.deliveryCount, 4);
     assert.equal(fallback.publishedMs, 1_767_225_600_500);
   }
+});
+
+test("pulledMessage: headers the client cannot decode fail when read, not when pulled", () => {
+  const reply = `$JS.ACK._.${HASH}.EVENTS.webhook.1.5.5.1767225600123456789.0.tok`;
+  const msg = {
+    reply,
+    subject: "orders.created",
+    data: new Uint8Array(),
+    get headers(): never {
+      throw new Error("'header' ' ' is not a valid character in a header name");
+    },
+  } as unknown as JsMsg;
+  const pulled = pulledMessage(msg);
+  assert.equal(pulled.seq, 5);
+  assert.throws(() => pulled.headers, /not a valid character/);
 });
