@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { scanAccountsDir, type ScanCache } from "./accounts/directory.js";
+import { createPullTurns } from "./accounts/pull-turns.js";
 import { createSupervisor, type Supervisor } from "./accounts/supervisor.js";
 import { watchAccountsDir, type AccountsWatcher } from "./accounts/watcher.js";
 import { accountDefaults } from "./config/account.js";
@@ -150,6 +151,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
       pullBatch: config.delivery.pullBatch,
       pullBudget: PULLED_PER_QUEUED * config.delivery.queueCapacity,
       pullBudgetBytes: Math.floor(config.delivery.queueBytes / QUEUED_BYTES_PER_PULLED_BYTE),
+      // As many whole batches at once as fill the queue once: enough to keep every delivery slot
+      // busy between turns, few enough that a backlog's messages are delivered soon after they
+      // are pulled.
+      pullTurns: createPullTurns({
+        turns: Math.max(1, Math.ceil(config.delivery.queueCapacity / config.delivery.pullBatch)),
+      }),
       userAgent: USER_AGENT,
       breaker: {
         failureThreshold: config.breaker.failureThreshold,

@@ -33,6 +33,7 @@ import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { watchConsumerLeader } from "./leader-watch.js";
 import { sleep, waitingDelay } from "./retry.js";
 import { backlogOf, pollBacklog } from "./backlog-poller.js";
+import type { PullTurns } from "./pull-turns.js";
 import { pullBatches, type PullBatches } from "./pull-batches.js";
 import type { AccountState, AccountStatus, ConsumerBacklog } from "./state.js";
 
@@ -50,6 +51,12 @@ export interface AccountRunnerOptions {
   readonly pullAhead: () => number;
   /** Message bytes it may have pulled ahead (see pull-ahead.ts). */
   readonly pullAheadBytes: () => number;
+  /**
+   * Turns at pulling a whole batch of `pullBatch` messages while the account has a backlog,
+   * shared by every account (see pull-turns.ts).
+   */
+  readonly pullTurns: PullTurns;
+  readonly pullBatch: number;
   readonly userAgent: string;
   /**
    * Bounds how many accounts connect at once. A thousand simultaneous handshakes starve the event
@@ -276,6 +283,7 @@ export function createAccountRunner(options: AccountRunnerOptions): AccountRunne
       expiresMs: PULL_EXPIRES_MS,
       busyHeartbeatMs: BUSY_PULL_HEARTBEAT_MS,
       consumerInfo: () => quick.consumers.info(account.stream, account.consumer),
+      turns: { of: options.pullTurns, batch: options.pullBatch },
       logger: log,
     });
     pulls = messages;

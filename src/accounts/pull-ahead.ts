@@ -7,7 +7,8 @@
  * collector copy and promote it. So the accounts share a budget instead: each pulls
  * `budget / accounts`, at least `MIN_PULL_AHEAD`. A pull window of 32 messages still outruns the
  * daemon at a millisecond of round trip to the server; the full batch is for a few accounts
- * behind a slow link.
+ * behind a slow link. An account whose pull came back full asks for the full batch next, in one
+ * of a few turns shared by all accounts (pull-turns.ts).
  */
 export const MIN_PULL_AHEAD = 32;
 

@@ -7,6 +7,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { PULL_BYTES_OVERHEAD } from "./pull-ahead.js";
+import type { PullTurns } from "./pull-turns.js";
 
 export interface BatchSize {
   /** Messages of the next pull: the account's share of the pull budget. */
@@ -54,6 +55,11 @@ export interface PullBatchesOptions {
   readonly consumerInfo: () => Promise<unknown>;
   /** How long pulls may find nobody to answer them before `consumerInfo` is asked. Default 3 s. */
   readonly confirmAfterMs?: number;
+  /**
+   * Turns at pulling a whole batch (see pull-turns.ts): after a pull that came back full, the
+   * next asks for up to `batch` messages, in a turn. Without turns every pull asks for `size()`.
+   */
+  readonly turns?: { readonly of: PullTurns; readonly batch: number } | undefined;
   readonly logger: Logger;
 }
 
@@ -111,6 +117,8 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
   let current: ConsumerMessages | undefined;
   /** The pause after a failed pull request, while it lasts. */
   let pause: AbortController | undefined;
+  /** The wait for a turn at pulling, while it lasts. */
+  let waitingTurn: AbortController | undefined;
   /** Whether the current pull request was ended by `renew()`. */
   let renewed = false;
   let largest = options.initialLargest;
@@ -150,14 +158,43 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
     let watchful = false;
     /** When the pulls began to find nobody answering, while they still do. */
     let unansweredSince: number | undefined;
+    /** Messages the consumer still had for us after the last pull, if that pull came back full. */
+    let backlog = 0;
+    const { turns } = options;
     while (!isStopped()) {
-      const batch = await consumer.fetch({
-        ...batchOptions(options.size(), largest, options.maxPayload),
-        expires: options.expiresMs,
-        ...(watchful && { idle_heartbeat: options.busyHeartbeatMs }),
-      });
+      let endTurn: (() => void) | undefined;
+      if (backlog > 0 && turns !== undefined) {
+        waitingTurn = new AbortController();
+        endTurn = await turns.of.take(waitingTurn.signal);
+        waitingTurn = undefined;
+        if (isStopped()) {
+          endTurn?.();
+          break;
+        }
+      }
+      const size = options.size();
+      const asked = batchOptions(
+        endTurn === undefined || turns === undefined
+          ? size
+          : { messages: Math.min(turns.batch, backlog), bytes: size.bytes },
+        largest,
+        options.maxPayload,
+      );
+      backlog = 0;
+      let batch: ConsumerMessages;
+      try {
+        batch = await consumer.fetch({
+          ...asked,
+          expires: options.expiresMs,
+          ...(watchful && { idle_heartbeat: options.busyHeartbeatMs }),
+        });
+      } catch (error) {
+        endTurn?.();
+        throw error;
+      }
       renewed = false;
-      let received = false;
+      let received = 0;
+      let last: JsMsg | undefined;
       current = batch;
       // Stopped while the request was being made: nothing of it is wanted.
       if (isStopped()) batch.stop();
@@ -166,13 +203,18 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
         // Each message is taken by the pull loop before the next is asked for: while the loop
         // waits for room, what is still coming belongs to this one request, no more.
         for await (const msg of batch) {
-          received = true;
+          received++;
+          last = msg;
           if (msg.data.length > largest) largest = msg.data.length;
           const waiting = take(msg);
           if (waiting !== undefined) await waiting;
         }
         unansweredSince = undefined;
-        watchful = received || renewed;
+        watchful = received > 0 || renewed;
+        // Read once per pull: the client parses the reply subject for it.
+        if ("max_messages" in asked && received === asked.max_messages) {
+          backlog = last?.info.pending ?? 0;
+        }
       } catch (error) {
         watchful = true;
         if (isStopped() || endsTheSession(error)) throw error;
@@ -191,6 +233,7 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
         logger.debug({ err: error }, "pull request ended; asking again");
         failed = true;
       } finally {
+        endTurn?.();
         current = undefined;
         batch.stop();
         await statuses;
@@ -215,11 +258,14 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
       stopped ??= { error };
       current?.stop();
       pause?.abort();
+      waitingTurn?.abort();
     },
     renew() {
       renewed = true;
       current?.stop();
       pause?.abort();
+      // A new leader or connection is asked at once, not after a round of the others' turns.
+      waitingTurn?.abort();
     },
   };
 }

@@ -9,6 +9,7 @@ import type { InboundMessage } from "../pipeline/inbound-message.js";
 import { createAccountRunner, type AccountObserver, type AccountRunner } from "./account-runner.js";
 import type { DirectoryAccount } from "./directory.js";
 import { pullAhead, pullAheadBytes } from "./pull-ahead.js";
+import type { PullTurns } from "./pull-turns.js";
 import type { AccountStatus } from "./state.js";
 import type { EventSink } from "../events/operator-event.js";
 
@@ -21,6 +22,8 @@ export interface SupervisorOptions {
   readonly pullBudget: number;
   /** Message bytes pulled ahead by all accounts together, likewise. */
   readonly pullBudgetBytes: number;
+  /** Turns at pulling a whole batch, shared by every account (see pull-turns.ts). */
+  readonly pullTurns: PullTurns;
   readonly userAgent: string;
   /** Every account's breaker settings; each account has breakers of its own. */
   readonly breaker: Omit<BreakerOptions, "onReady">;

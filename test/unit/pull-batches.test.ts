@@ -5,6 +5,7 @@ import { test } from "node:test";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import pino from "pino";
 import { pullBatches } from "../../src/accounts/pull-batches.js";
+import { createPullTurns, type PullTurns } from "../../src/accounts/pull-turns.js";
 
 type Answer = Error | readonly JsMsg[];
 
@@ -13,12 +14,15 @@ function fakeConsumer(answers: readonly Answer[]): {
   consumer: Consumer;
   pulls: () => number;
   heartbeats: (number | undefined)[];
+  asked: (number | undefined)[];
 } {
   let pulls = 0;
   const heartbeats: (number | undefined)[] = [];
+  const asked: (number | undefined)[] = [];
   const consumer = {
-    fetch: (opts: { idle_heartbeat?: number }) => {
+    fetch: (opts: { idle_heartbeat?: number; max_messages?: number }) => {
       heartbeats.push(opts.idle_heartbeat);
+      asked.push(opts.max_messages);
       const answer = answers[Math.min(pulls, answers.length - 1)] ?? [];
       pulls++;
       const batch = {
@@ -40,13 +44,18 @@ function fakeConsumer(answers: readonly Answer[]): {
       });
     },
   };
-  return { consumer: consumer as unknown as Consumer, pulls: () => pulls, heartbeats };
+  return { consumer: consumer as unknown as Consumer, pulls: () => pulls, heartbeats, asked };
 }
 
 const message = { data: new Uint8Array(10) } as unknown as JsMsg;
 const noResponders = (): Error => new Error("no responders");
 
-function loop(consumer: Consumer, consumerInfo: () => Promise<unknown>, confirmAfterMs: number) {
+function loop(
+  consumer: Consumer,
+  consumerInfo: () => Promise<unknown>,
+  confirmAfterMs: number,
+  turns?: PullTurns,
+) {
   return pullBatches({
     consumer,
     size: () => ({ messages: 10, bytes: 1 << 20 }),
@@ -56,6 +65,7 @@ function loop(consumer: Consumer, consumerInfo: () => Promise<unknown>, confirmA
     busyHeartbeatMs: 500,
     consumerInfo,
     confirmAfterMs,
+    turns: turns === undefined ? undefined : { of: turns, batch: 64 },
     logger: pino({ level: "silent" }),
   });
 }
@@ -131,3 +141,67 @@ test("frequent heartbeats after a pull that brought messages or failed, the defa
     undefined,
   ]);
 });
+
+/** `count` messages, the last saying the consumer had `pending` more. */
+function batchOf(count: number, pending: number): JsMsg[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      ({
+        data: new Uint8Array(10),
+        info: { pending: i === count - 1 ? pending : 0 },
+      }) as unknown as JsMsg,
+  );
+}
+
+test(
+  "after a pull that came back full, the next asks for a whole batch in a turn",
+  { timeout: 10_000 },
+  async () => {
+    const answers: Answer[] = [
+      batchOf(10, 500),
+      batchOf(64, 30),
+      batchOf(30, 0),
+      batchOf(3, 0),
+      [],
+    ];
+    const { consumer, pulls, asked } = fakeConsumer(answers);
+    const turns = createPullTurns({ turns: 1 });
+    const batches = loop(consumer, () => Promise.resolve({}), 0, turns);
+    // Whether a turn was held while each pull's messages were taken.
+    const inTurn: boolean[] = [];
+    const done = batches.forEach(() => {
+      if (inTurn.length < pulls()) inTurn.push(turns.active === 1);
+      return undefined;
+    });
+    while (pulls() < answers.length) await new Promise((resolve) => setImmediate(resolve));
+    batches.stop();
+    await done;
+    // Full (10 of 10, 500 left): a turn of 64. Full again (30 left): a turn of 30. Full, but
+    // nothing left: back to the account's share, 10, without a turn; 3 of 10 is not full.
+    assert.deepEqual(asked.slice(0, answers.length), [10, 64, 30, 10, 10]);
+    assert.deepEqual(inTurn, [false, true, true, false]);
+    assert.equal(turns.active, 0, "every turn ended");
+  },
+);
+
+test(
+  "a loop waiting for a turn is stopped without pulling again",
+  { timeout: 10_000 },
+  async () => {
+    const { consumer, pulls } = fakeConsumer([batchOf(10, 500)]);
+    const turns = createPullTurns({ turns: 1 });
+    const abort = new AbortController();
+    const other = await turns.take(abort.signal);
+    const batches = loop(consumer, () => Promise.resolve({}), 0, turns);
+    const done = batches.forEach(() => undefined);
+    while (turns.waiting === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(pulls(), 1);
+    batches.stop();
+    await done;
+    assert.equal(pulls(), 1);
+    assert.equal(turns.waiting, 0);
+    other?.();
+    assert.equal(turns.active, 0);
+  },
+);
