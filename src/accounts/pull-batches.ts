@@ -252,20 +252,26 @@ export function pullBatches(options: PullBatchesOptions): PullBatches {
     if (error !== undefined) throw error;
   }
 
+  /**
+   * Ends whatever the loop is waiting on: the open pull, the pause after an error, the wait for a
+   * turn. After a renewal, a new leader or connection is asked at once, not after a round of the
+   * others' turns.
+   */
+  function interrupt(): void {
+    current?.stop();
+    pause?.abort();
+    waitingTurn?.abort();
+  }
+
   return {
     forEach,
     stop(error) {
       stopped ??= { error };
-      current?.stop();
-      pause?.abort();
-      waitingTurn?.abort();
+      interrupt();
     },
     renew() {
       renewed = true;
-      current?.stop();
-      pause?.abort();
-      // A new leader or connection is asked at once, not after a round of the others' turns.
-      waitingTurn?.abort();
+      interrupt();
     },
   };
 }

@@ -34,18 +34,15 @@ export interface PullTurnsOptions {
 
 const MAX_TURN_MS = 1_000;
 
-interface Waiter {
-  readonly grant: () => void;
-}
-
 export function createPullTurns(options: PullTurnsOptions): PullTurns {
   if (!Number.isInteger(options.turns) || options.turns < 1) {
     throw new RangeError("turns must be a positive integer");
   }
   const maxTurnMs = options.maxTurnMs ?? MAX_TURN_MS;
   let free = options.turns;
-  // Granted in the order asked: a backlog waits at most one round of the others' turns.
-  const waiters = new Set<Waiter>();
+  // Each waiter's grant, in the order asked: a backlog waits at most one round of the others'
+  // turns.
+  const waiters = new Set<() => void>();
 
   const pass = (): void => {
     const next = waiters.values().next();
@@ -54,7 +51,7 @@ export function createPullTurns(options: PullTurnsOptions): PullTurns {
       return;
     }
     waiters.delete(next.value);
-    next.value.grant();
+    next.value();
   };
 
   const begin = (): (() => void) => {
@@ -77,17 +74,15 @@ export function createPullTurns(options: PullTurnsOptions): PullTurns {
         return Promise.resolve(begin());
       }
       return new Promise((resolve) => {
-        const waiter: Waiter = {
-          grant: () => {
-            signal.removeEventListener("abort", abandon);
-            resolve(begin());
-          },
+        const grant = (): void => {
+          signal.removeEventListener("abort", abandon);
+          resolve(begin());
         };
         const abandon = (): void => {
-          waiters.delete(waiter);
+          waiters.delete(grant);
           resolve(undefined);
         };
-        waiters.add(waiter);
+        waiters.add(grant);
         signal.addEventListener("abort", abandon, { once: true });
       });
     },
